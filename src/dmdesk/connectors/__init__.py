@@ -1,0 +1,1 @@
+"""Platform connectors: pure translators between platform formats and domain events."""

@@ -1,0 +1,1 @@
+"""Pure domain types: enums, inbound/outbound messages, events, errors. No I/O."""
