@@ -91,7 +91,7 @@ class DeliveryStatus(StrEnum):
         }[self]
 
     def advances(self, new: DeliveryStatus) -> bool:
-        """True when moving from self to `new` is progress (a late 'delivered' never undoes 'read')."""
+        """True when moving to `new` is progress: a late 'delivered' never undoes 'read'."""
         if new is DeliveryStatus.FAILED:
             return self in (DeliveryStatus.PENDING, DeliveryStatus.SENT)
         return new.rank > self.rank
