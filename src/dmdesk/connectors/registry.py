@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dmdesk.connectors.base import Connector
 from dmdesk.connectors.generic import GenericConnector
+from dmdesk.connectors.instagram import InstagramConnector
+from dmdesk.connectors.messenger import MessengerConnector
+from dmdesk.connectors.telegram import TelegramConnector
+from dmdesk.connectors.whatsapp import WhatsAppConnector
+from dmdesk.connectors.x import XConnector
 from dmdesk.domain.enums import Platform
 
 CONNECTORS: dict[Platform, Connector] = {
     Platform.GENERIC: GenericConnector(),
+    Platform.MESSENGER: MessengerConnector(),
+    Platform.INSTAGRAM: InstagramConnector(),
+    Platform.WHATSAPP: WhatsAppConnector(),
+    Platform.TELEGRAM: TelegramConnector(),
+    Platform.X: XConnector(),
 }
 
 
