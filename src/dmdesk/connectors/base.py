@@ -76,7 +76,11 @@ class Connector(Protocol):
         ...
 
     def send(
-        self, client: httpx.Client, config: ChannelConfig, *, account_id: str,
+        self,
+        client: httpx.Client,
+        config: ChannelConfig,
+        *,
+        account_id: str,
         message: OutboundMessage,
     ) -> SendResult:
         """Call the platform's send API and classify the answer."""

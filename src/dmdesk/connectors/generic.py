@@ -126,7 +126,11 @@ class GenericConnector:
         return ParseResult(events=[message])
 
     def send(
-        self, client: httpx.Client, config: ChannelConfig, *, account_id: str,
+        self,
+        client: httpx.Client,
+        config: ChannelConfig,
+        *,
+        account_id: str,
         message: OutboundMessage,
     ) -> SendResult:
         assert isinstance(config, GenericConfig)
@@ -136,14 +140,20 @@ class GenericConnector:
         import json
 
         payload = json.dumps(
-            {"recipient": {"id": message.recipient_id}, "text": message.text,
-             "idempotency_key": message.idempotency_key}
+            {
+                "recipient": {"id": message.recipient_id},
+                "text": message.text,
+                "idempotency_key": message.idempotency_key,
+            }
         ).encode()
         try:
             resp = client.post(
-                config.outbound_url, content=payload,
-                headers={"Content-Type": "application/json",
-                         SIGNATURE_HEADER: sign(config.secret, payload)},
+                config.outbound_url,
+                content=payload,
+                headers={
+                    "Content-Type": "application/json",
+                    SIGNATURE_HEADER: sign(config.secret, payload),
+                },
             )
         except httpx.HTTPError as exc:
             return SendResult(ok=False, error_class="retry", error_message=str(exc))
@@ -152,8 +162,15 @@ class GenericConnector:
         if resp.status_code == 429:
             return SendResult(ok=False, error_class="rate_limited", error_code="429")
         if resp.status_code >= 400:
-            return SendResult(ok=False, error_class="permanent", error_code=str(resp.status_code),
-                              error_message=resp.text[:500])
+            return SendResult(
+                ok=False,
+                error_class="permanent",
+                error_code=str(resp.status_code),
+                error_message=resp.text[:500],
+            )
         body = resp.json() if resp.content else {}
-        return SendResult(ok=True, platform_message_id=str(body.get("id") or
-                          f"local-{message.idempotency_key}"), raw=body)
+        return SendResult(
+            ok=True,
+            platform_message_id=str(body.get("id") or f"local-{message.idempotency_key}"),
+            raw=body,
+        )

@@ -23,3 +23,11 @@ CONNECTORS: dict[Platform, Connector] = {
 
 def get_connector(platform: Platform | str) -> Connector:
     return CONNECTORS[Platform(platform)]
+
+
+def webhook_path(platform: Platform | str, channel_id: int) -> str:
+    """Where a channel's platform posts: per channel, or one endpoint per platform app."""
+    platform = Platform(platform)
+    if get_connector(platform).routing == "path":
+        return f"/webhooks/{platform.value}/{channel_id}"
+    return f"/webhooks/{platform.value}"

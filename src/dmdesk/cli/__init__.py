@@ -1,0 +1,1 @@
+"""The `dmdesk` command line (typer)."""

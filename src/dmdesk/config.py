@@ -1,0 +1,71 @@
+"""Settings from DMDESK_* environment variables, built once and passed down."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_FILE = "dmdesk.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DMDESK_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; unset = SQLite file dmdesk.db in the working directory. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs sessions and encrypts channel secrets; unset = generated once into "
+        "dmdesk.secret next to the database",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(default=None, description="Base URL people reach dmdesk at")
+    max_body_bytes: int = Field(default=1024 * 1024, description="Largest webhook body accepted")
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="FULL", description="FULL survives power loss; NORMAL survives a process crash"
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for live-update fan-out across several instances"
+    )
+    run_workers: bool = Field(
+        default=True, description="Run the ingestion pipeline and the outbox in this process"
+    )
+    log_level: str = "INFO"
+    log_json: bool = Field(default=True, description="Structured JSON log lines")
+    session_days: int = 14
+    cookie_secure: bool = Field(default=False, description="Set Secure on cookies (behind HTTPS)")
+    graph_api_base: str = "https://graph.facebook.com"
+    instagram_api_base: str = "https://graph.instagram.com"
+    telegram_api_base: str = "https://api.telegram.org"
+    x_api_base: str = "https://api.x.com"
+    demo_traffic_per_min: float = Field(
+        default=6.0, description="Simulated DMs a minute that `dmdesk demo --traffic` posts"
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in a file with mode 600."""
+        if self.secret_key:
+            return self.secret_key
+        path = Path("dmdesk.secret")
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

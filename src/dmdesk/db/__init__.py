@@ -1,0 +1,1 @@
+"""Engines, sessions, the single writer with group commit, and migrations."""

@@ -1,0 +1,65 @@
+"""Recording domain events: a row in the event log now, published after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dmdesk.models.event import Event
+
+PENDING_KEY = "dmdesk_pending_events"
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    """What subscribers (live updates, rules, webhooks) receive after commit."""
+
+    id: int
+    workspace_id: int
+    type: str
+    conversation_id: int | None
+    actor_kind: str
+    actor_id: int | None
+    occurred_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def record_event(
+    session: Session,
+    *,
+    workspace_id: int,
+    type: str,
+    at: datetime,
+    conversation_id: int | None = None,
+    actor_kind: str = "system",
+    actor_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Append to the event log in the caller's transaction and queue it for publishing."""
+    row = Event(
+        workspace_id=workspace_id,
+        type=type,
+        conversation_id=conversation_id,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        occurred_at=at,
+        data=data or {},
+    )
+    session.add(row)
+    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(
+        PublishedEvent(
+            id=row.id,
+            workspace_id=workspace_id,
+            type=type,
+            conversation_id=conversation_id,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            occurred_at=at,
+            data=row.data,
+        )
+    )
+    return row

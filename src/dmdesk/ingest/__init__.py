@@ -1,0 +1,1 @@
+"""Webhook ingestion: the receiver (verify, store, ack) and the pipeline (the job)."""

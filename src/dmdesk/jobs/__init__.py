@@ -1,0 +1,1 @@
+"""Background jobs: the outbox sender and periodic work."""

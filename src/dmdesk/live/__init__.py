@@ -1,0 +1,1 @@
+"""Live updates to browsers over server-sent events."""

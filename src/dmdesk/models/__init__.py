@@ -1,0 +1,33 @@
+"""SQLAlchemy tables, one module per aggregate; importing this registers them all."""
+
+from dmdesk.models.base import Base
+from dmdesk.models.channel import Channel
+from dmdesk.models.contact import Contact
+from dmdesk.models.conversation import Conversation, ConversationTag
+from dmdesk.models.event import Event
+from dmdesk.models.inbound import InboundQueueItem, WebhookDelivery
+from dmdesk.models.message import Message, Note
+from dmdesk.models.outbox import OutboxItem
+from dmdesk.models.team import Team, TeamMember
+from dmdesk.models.user import ApiToken, User, WebSession
+from dmdesk.models.workspace import Workspace
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Channel",
+    "Contact",
+    "Conversation",
+    "ConversationTag",
+    "Event",
+    "InboundQueueItem",
+    "Message",
+    "Note",
+    "OutboxItem",
+    "Team",
+    "TeamMember",
+    "User",
+    "WebSession",
+    "WebhookDelivery",
+    "Workspace",
+]

@@ -1,0 +1,1 @@
+"""The read side: inbox lists, threads, search, counts -> typed results."""

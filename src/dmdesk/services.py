@@ -1,0 +1,102 @@
+"""The composition root: every long-lived part of a running dmdesk, built from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmdesk.bus import EventBus
+from dmdesk.config import Settings
+from dmdesk.db.database import Database
+from dmdesk.db.secretbox import SecretBox
+from dmdesk.domain.clock import Clock, utcnow
+from dmdesk.ingest.channels import ChannelCache
+from dmdesk.ingest.pipeline import Pipeline
+from dmdesk.ingest.receiver import Receiver
+from dmdesk.jobs.outbox import OutboxWorker
+from dmdesk.live.hub import LiveHub
+from dmdesk.observability import Metrics
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    bus: EventBus
+    hub: LiveHub
+    channels: ChannelCache
+    pipeline: Pipeline
+    outbox: OutboxWorker
+    receiver: Receiver
+    metrics: Metrics
+    clock: Clock = field(default=utcnow)
+    started: bool = False
+
+    def start_workers(self) -> None:
+        self.bus.start()
+        self.db.start()
+        if self.settings.run_workers:
+            self.pipeline.start()
+            self.outbox.start()
+        self.started = True
+
+    def stop(self) -> None:
+        self.pipeline.stop()
+        self.outbox.stop()
+        self.db.close()
+        self.bus.stop()
+        self.hub.close()
+        self.started = False
+
+
+def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
+    db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    box = SecretBox(settings.effective_secret_key())
+    bus = EventBus()
+    hub = LiveHub()
+    metrics = Metrics()
+    db.on_commit = bus.publish
+    bus.subscribe("*", hub.publish)
+    channels = ChannelCache(db, box)
+    bus.subscribe("channel.*", lambda _e: channels.invalidate())
+    pipeline = Pipeline(db=db, clock=clock)
+    outbox = OutboxWorker(db=db, box=box, clock=clock)
+    bus.subscribe(
+        "message.created",
+        lambda e: (
+            outbox.wake()
+            if e.data.get("direction") == "outbound" and not e.data.get("echo")
+            else None
+        ),
+    )
+    receiver = Receiver(
+        db=db,
+        channels=channels,
+        clock=clock,
+        on_enqueued=pipeline.wake,
+        count=metrics.count_webhook,
+    )
+    _install_capabilities(pipeline, bus, db, clock)
+    return Services(
+        settings=settings,
+        db=db,
+        box=box,
+        bus=bus,
+        hub=hub,
+        channels=channels,
+        pipeline=pipeline,
+        outbox=outbox,
+        receiver=receiver,
+        metrics=metrics,
+        clock=clock,
+    )
+
+
+def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock: Clock) -> None:
+    """Capabilities (triage, routing, rules...) hook into the pipeline and the bus here."""
+    del pipeline, bus, db, clock
+
+
+def package_path(*parts: str) -> Path:
+    return Path(__file__).parent.joinpath(*parts)
