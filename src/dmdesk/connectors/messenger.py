@@ -51,6 +51,7 @@ from dmdesk.domain.inbound import (
     ContactRef,
     DeliveryUpdate,
     InboundDeletion,
+    InboundEdit,
     InboundEvent,
     InboundMessage,
     InboundReaction,
@@ -165,6 +166,11 @@ class _Reaction(BaseModel):
     action: Literal["react", "unreact"]
     reaction: str | None = None
     emoji: str | None = None
+
+
+class _Edit(BaseModel):
+    mid: PlatformId
+    text: str | None = None
 
 
 class _Delivery(BaseModel):
@@ -290,6 +296,12 @@ def _on_reaction(ctx: _Ctx, raw: Any) -> InboundEvent:
     )
 
 
+def _on_edit(ctx: _Ctx, raw: Any) -> InboundEvent:
+    # Instagram's message_edit field: the same mid with the new text.
+    edit = validate(_Edit, raw, f"{ctx.where}.message_edit")
+    return InboundEdit(**ctx.common(), message_id=edit.mid, text=edit.text)
+
+
 def _receipt(ctx: _Ctx, status: DeliveryStatus, mids: list[str], mark: int | None) -> InboundEvent:
     return DeliveryUpdate(
         account_id=ctx.account_id,
@@ -319,6 +331,7 @@ HANDLERS: dict[str, Handler] = {
     "postback": _on_postback,
     "referral": _on_referral,
     "reaction": _on_reaction,
+    "message_edit": _on_edit,
     "delivery": _on_delivery,
     "read": _on_read,
 }

@@ -207,7 +207,7 @@ def parse_activity(body: bytes, *, clock: Clock) -> ParseResult:
     data = json_body(body)
     envelope = validate(_Envelope, data, "")
     result = ParseResult()
-    for key in sorted(set(data) - _ENVELOPE_KEYS):
+    for key in [k for k in data if k not in _ENVELOPE_KEYS]:
         if key in IGNORED_KEYS:
             result.ignored += len(data[key]) if isinstance(data[key], list) else 1
         elif key == "direct_message_events":
