@@ -21,22 +21,23 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Upgrade to every head: capabilities may add their tables on branches of their own."""
     command.upgrade(alembic_config(url), revision)
 
 
-def head_revision(url: str) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+def head_revisions(url: str) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
-def current_revision(url: str) -> str | None:
+def current_revisions(url: str) -> set[str]:
     engine = make_admin_engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return set(MigrationContext.configure(conn).get_current_heads())
     finally:
         engine.dispose()
 
 
 def is_current(url: str) -> bool:
-    return current_revision(url) == head_revision(url)
+    return current_revisions(url) == head_revisions(url)

@@ -53,7 +53,6 @@ def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Th
     channel = session.get_one(Channel, conv.channel_id)
     users = dict(
         session.execute(select(User.id, User.name).where(User.workspace_id == conv.workspace_id))
-        .tuples()
         .all()
     )
     messages = session.scalars(
@@ -98,7 +97,6 @@ def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Th
             )
             .limit(10)
         )
-        .tuples()
         .all()
     )
     return Thread(conv, contact, channel, items, list(others), users)
