@@ -1,0 +1,110 @@
+"""`dmdesk triage`: train the model, classify a message, evaluate on labelled data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from dmdesk.triage import datasets, evalsets, evaluation, pii_eval, training
+from dmdesk.triage.engine import TriageEngine
+
+app = typer.Typer(help="Triage: category, priority, spam, language, sentiment, personal data.")
+console = Console()
+
+
+@app.command()
+def train(
+    data: Annotated[list[Path] | None, typer.Option(help="Labelled CSV/JSONL (text,label)")] = None,
+    out: Annotated[Path, typer.Option(help="Artefact folder")] = training.MODEL_DIR,
+    shared: Annotated[bool, typer.Option(help="Use the permissive shared sets")] = True,
+) -> None:
+    """Train the category and spam models deterministically and write the artefact."""
+    config = training.TrainConfig(user_files=tuple(data or ()), use_shared=shared)
+    with Progress(console=console) as progress:
+        task = progress.add_task("training", total=4)
+
+        def step(message: str) -> None:
+            progress.update(task, description=message, advance=1)
+
+        meta = training.train(config, out=out, progress=step)
+    console.print(f"wrote {out} version {meta['version']}: {meta['sizes']}")
+
+
+@app.command()
+def classify(
+    text: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON")] = False,
+    brand: Annotated[list[str] | None, typer.Option(help="Workspace brand name")] = None,
+) -> None:
+    """Print the full verdict for one message."""
+    verdict = TriageEngine.load().classify(text, brand_names=tuple(brand or ()))
+    if as_json:
+        typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+        return
+    table = Table(show_header=False)
+    for key, value in verdict.to_json().items():
+        table.add_row(key, json.dumps(value, ensure_ascii=False))
+    console.print(table)
+
+
+def _examples(
+    data: Path | None, suite: str, *, text_col: str, label_col: str
+) -> list[datasets.Example]:
+    if data is not None:
+        return datasets.read_labelled(data, text_col=text_col, label_col=label_col)
+    if suite == "seed":
+        return datasets.split(datasets.seed_examples(), holdout=True)
+    root = datasets.shared_data_dir()
+    if root is None:
+        raise typer.BadParameter("shared data folder not found (set DMDESK_SHARED_DATA)")
+    return evalsets.SUITES[suite](root)
+
+
+@app.command("eval")
+def eval_(
+    data: Annotated[Path | None, typer.Option(help="Labelled CSV or JSONL")] = None,
+    text_col: Annotated[str, typer.Option(help="Text column")] = "text",
+    label_col: Annotated[str, typer.Option(help="Label column")] = "label",
+    map_: Annotated[list[str] | None, typer.Option("--map", help="FROM=TO label map")] = None,
+    suite: Annotated[str, typer.Option(help="seed|complaints|gold|sms|...|pii")] = "seed",
+    task: Annotated[str, typer.Option(help="category|spam|complaint|sentiment")] = "category",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
+) -> None:
+    """Evaluate on a labelled file, a shared suite, or (default) the seed held-out split."""
+    if suite == "pii" and data is None:
+        root = datasets.shared_data_dir()
+        if root is None:
+            raise typer.BadParameter("shared data folder not found")
+        typer.echo(json.dumps(pii_eval.evaluate_pii(evalsets.presidio(root)), indent=2))
+        return
+    examples = _examples(data, suite, text_col=text_col, label_col=label_col)
+    report = evaluation.evaluate(
+        TriageEngine.load(), examples, task=task, label_map=evaluation.parse_map(map_ or [])
+    )
+    if as_json:
+        typer.echo(json.dumps(report.to_json()))
+        return
+    _print_report(report)
+
+
+def _print_report(report: evaluation.Report) -> None:
+    table = Table("class", "precision", "recall", "f1", "support")
+    for name, row in report.per_class.items():
+        table.add_row(
+            name,
+            *(f"{row[k]:.3f}" for k in ("precision", "recall", "f1")),
+            str(int(row["support"])),
+        )
+    console.print(table)
+    console.print(
+        f"macro-F1 {report.macro_f1:.3f}  n={report.n}  {report.messages_per_s:,.0f} messages/s"
+    )
+    console.print("confusion (gold -> predicted):")
+    for gold, counts in report.confusion.items():
+        console.print(f"  {gold}: {counts}")

@@ -1,0 +1,1 @@
+"""Triage: sort each inbound message by category, priority, spam, language, sentiment and PII."""

@@ -1,0 +1,123 @@
+"""TriageEngine: load the shipped artefact once, then run every step on each message.
+
+Steps: language, personal data, links, spam/phishing, category, workspace rules,
+sentiment, priority. Any text (None, empty, emoji-only, huge) gets a verdict, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dmdesk.domain.enums import Category
+from dmdesk.domain.triage import KeywordRule, RuleHit, SpamVerdict, TriageVerdict
+from dmdesk.triage import rules as rules_step
+from dmdesk.triage.category import CategoryGuess, guess_category
+from dmdesk.triage.features import analyze
+from dmdesk.triage.language import detect_language
+from dmdesk.triage.linear import LinearModel
+from dmdesk.triage.links import find_links
+from dmdesk.triage.pii import find_pii
+from dmdesk.triage.priority import decide_priority
+from dmdesk.triage.sentiment import analyse_sentiment
+from dmdesk.triage.spam import judge_spam
+
+MAX_SCAN = 20_000
+DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
+
+
+@dataclass(frozen=True)
+class TriageEngine:
+    category_model: LinearModel
+    spam_model: LinearModel
+    metadata: dict[str, object]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> TriageEngine:
+        """Load the artefact from `path`, or the one shipped inside the package."""
+        folder = path or DEFAULT_MODEL_DIR
+        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+        return cls(
+            category_model=LinearModel.load(folder, "category"),
+            spam_model=LinearModel.load(folder, "spam"),
+            metadata=meta,
+        )
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    def spam_probability(self, counts: Counter[str]) -> float:
+        vec = self.spam_model.vector(counts)
+        if not vec.idx:
+            return 0.0
+        proba = self.spam_model.proba(vec)
+        return float(proba[self.spam_model.classes.index("spam")])
+
+    def classify(
+        self,
+        text: str | None,
+        *,
+        attachment_kinds: tuple[str, ...] = (),
+        brand_names: tuple[str, ...] = (),
+        rules: Sequence[KeywordRule] = (),
+    ) -> TriageVerdict:
+        """The full verdict for one inbound message."""
+        body = (text or "")[:MAX_SCAN]
+        lang = detect_language(body)
+        pii = find_pii(body)
+        links = find_links(body, brand_names=brand_names)
+        feats = Counter(analyze(body))
+        spam = judge_spam(
+            body,
+            model_score=self.spam_probability(feats),
+            links=links,
+            pii=pii,
+            brand_names=brand_names,
+        )
+        guess = guess_category(self.category_model, self.category_model.vector(feats))
+        hits = rules_step.match_rules(body, rules)
+        category, confidence, reasons = _decide(guess, spam, hits, rules)
+        if category is None and not feats and attachment_kinds:
+            reasons = (f"attachment only: {', '.join(attachment_kinds)}",)
+        mood = analyse_sentiment(body)
+        priority, why = decide_priority(category, sentiment=mood.score, text=body)
+        rule_p = rules_step.rule_priority(hits)
+        if rule_p is not None and rule_p.priority is not None:
+            priority, why = rule_p.priority, (*why, f"rule '{rule_p.rule}' ({rule_p.keyword})")
+        if mood.words:
+            why = (*why, f"sentiment {mood.label}: {', '.join(mood.words)}")
+        return TriageVerdict(
+            category=category,
+            category_confidence=confidence,
+            category_reasons=reasons,
+            priority=priority,
+            priority_reasons=why,
+            language=lang.language,
+            language_confidence=lang.confidence,
+            sentiment=mood.score,
+            sentiment_label=mood.label,
+            spam=spam,
+            pii=pii,
+            links=links,
+            rule_hits=hits,
+            model_version=self.version,
+        )
+
+
+def _decide(
+    guess: CategoryGuess,
+    spam: SpamVerdict,
+    hits: tuple[RuleHit, ...],
+    rules: Sequence[KeywordRule],
+) -> tuple[Category | None, float, tuple[str, ...]]:
+    """Precedence: spam verdict > workspace rule > model (see rules.py)."""
+    hit = rules_step.rule_category(hits)
+    if spam.is_spam and (hit is None or not rules_step.overrides_spam(hit, rules)):
+        return Category.SPAM, spam.score, spam.reasons
+    if hit is not None and hit.category is not None:
+        return hit.category, 1.0, (f"rule '{hit.rule}': {hit.keyword}",)
+    return guess.category, guess.confidence, guess.reasons

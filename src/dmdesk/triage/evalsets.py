@@ -1,0 +1,67 @@
+"""Evaluation sets read in place from the shared data folder; none of them trains the model.
+
+Non-commercial and unlicensed sets (complaints on Twitter, airline tweets) are read only here.
+The held-out SMS, smishing and YouTube rows come from the same hash split that training skips.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from dmdesk.triage import datasets
+from dmdesk.triage.datasets import Example
+
+GOLD_FILE = Path(__file__).resolve().parents[3] / "tests" / "triage" / "gold_brand_six_class.tsv"
+
+
+def _complaint_rows(root: Path) -> list[list[str]]:
+    path = root / "complaints_twitter" / "complaints-data.csv"
+    with path.open(encoding="utf-8") as fh:
+        return [r for r in csv.reader(fh) if len(r) >= 4]
+
+
+def complaints(root: Path) -> list[Example]:
+    """All 3,449 tweets as complaint / other (Preotiuc-Pietro et al. 2019; evaluation only)."""
+    rows = _complaint_rows(root)
+    return [Example(r[1], "complaint" if r[2] == "1" else "other", "complaints") for r in rows]
+
+
+def gold_six_class(root: Path, *, labels_file: Path = GOLD_FILE) -> list[Example]:
+    """Brand-addressed complaints_twitter rows with the team's six-class labels (by tweet id)."""
+    wanted: dict[str, str] = {}
+    for line in labels_file.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            tweet_id, label = line.split("\t", 1)
+            wanted[tweet_id] = label.strip()
+    texts = {r[0]: r[1] for r in _complaint_rows(root)}
+    return [Example(texts[i], lab, "gold") for i, lab in wanted.items() if i in texts]
+
+
+def airline_sentiment(root: Path) -> list[Example]:
+    """US airline tweets with negative / neutral / positive (CC BY-NC-SA; evaluation only)."""
+    with (root / "airline_sentiment" / "Tweets.csv").open(encoding="utf-8") as fh:
+        return [Example(r["text"], r["airline_sentiment"], "airline") for r in csv.DictReader(fh)]
+
+
+def _holdout(loader: Callable[[Path], list[Example]]) -> Callable[[Path], list[Example]]:
+    return lambda root: datasets.split(loader(root), holdout=True)
+
+
+def presidio(root: Path) -> list[dict[str, object]]:
+    """Presidio synthetic sentences with entity spans (MIT)."""
+    path = root / "pii_presidio_synth" / "synth_dataset_v2.json"
+    rows: list[dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))
+    return rows
+
+
+SUITES: dict[str, Callable[[Path], list[Example]]] = {
+    "complaints": complaints,
+    "gold": gold_six_class,
+    "sms": _holdout(datasets.sms_spam),
+    "smishing": _holdout(datasets.smishing),
+    "youtube": _holdout(datasets.youtube_spam),
+    "airline": airline_sentiment,
+}

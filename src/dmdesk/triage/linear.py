@@ -1,0 +1,113 @@
+"""A TF-IDF + linear classifier scored without scikit-learn at run time.
+
+Training exports the vectoriser's vocabulary and idf and the classifier's weights; scoring
+one message is a dictionary look-up and a small dot product, fast enough for the ingest path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from dmdesk.triage.features import is_readable, readable
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Vector:
+    idx: list[int]
+    vals: FloatArray
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Classes, vocabulary, idf and weights (one row per class; one row for binary)."""
+
+    classes: tuple[str, ...]
+    vocab: dict[str, int]
+    idf: FloatArray
+    coef: FloatArray
+    intercept: FloatArray
+    coef_t: FloatArray = field(init=False, repr=False)
+    readable_mask: npt.NDArray[np.bool_] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # row gathers on the transposed weights are much faster than column gathers
+        object.__setattr__(self, "coef_t", np.ascontiguousarray(self.coef.T))
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        mask = np.fromiter((is_readable(t) for t in terms), dtype=np.bool_, count=len(terms))
+        object.__setattr__(self, "readable_mask", mask)
+
+    def vector(self, counts: Counter[str]) -> Vector:
+        """The message's TF-IDF vector (sublinear tf, l2-normalised) in this vocabulary."""
+        vocab = self.vocab
+        hits = [(n, i, c) for n, c in counts.items() if (i := vocab.get(n)) is not None]
+        if not hits:
+            return Vector([], np.zeros(0, dtype=np.float32), [])
+        names, idx, raw = zip(*hits, strict=True)
+        tf = np.log(np.array(raw, dtype=np.float32)) + np.float32(1.0)
+        vals: FloatArray = (tf * self.idf[list(idx)]).astype(np.float32)
+        norm = float(np.sqrt(vals @ vals))
+        if norm > 0:
+            vals /= norm
+        return Vector(list(idx), vals, list(names))
+
+    def proba(self, vec: Vector) -> FloatArray:
+        """Class probabilities in `classes` order."""
+        logits = vec.vals @ self.coef_t[vec.idx] + self.intercept
+        return _to_proba(logits)
+
+    def explain(self, vec: Vector, cls: int, *, top: int = 4) -> tuple[str, ...]:
+        """The readable features that pushed the message most towards class `cls`."""
+        keep = [k for k, i in enumerate(vec.idx) if self.readable_mask[i]]
+        if not keep:
+            return ()
+        col = 0 if len(self.coef) == 1 else cls
+        sign = -1.0 if len(self.coef) == 1 and cls == 0 else 1.0
+        rows = [vec.idx[k] for k in keep]
+        contrib = sign * self.coef_t[rows, col] * vec.vals[keep]
+        order = np.argsort(-contrib)[: top * 2]
+        picked = [readable(vec.names[keep[j]]) for j in order if contrib[j] > 0]
+        return tuple(dict.fromkeys(picked))[:top]
+
+    def save(self, folder: Path, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        (folder / f"{name}.vocab.txt").write_text("\n".join(terms), encoding="utf-8")
+        np.savez(
+            folder / f"{name}.npz",
+            idf=self.idf.astype(np.float32),
+            coef=self.coef.astype(np.float16),
+            intercept=self.intercept.astype(np.float32),
+        )
+        (folder / f"{name}.classes.json").write_text(json.dumps(list(self.classes)))
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> LinearModel:
+        terms = (folder / f"{name}.vocab.txt").read_text(encoding="utf-8").split("\n")
+        classes = tuple(json.loads((folder / f"{name}.classes.json").read_text()))
+        with np.load(folder / f"{name}.npz", allow_pickle=False) as data:
+            return cls(
+                classes=classes,
+                vocab={t: i for i, t in enumerate(terms)},
+                idf=data["idf"].astype(np.float32),
+                coef=np.ascontiguousarray(data["coef"].astype(np.float32)),
+                intercept=data["intercept"].astype(np.float32),
+            )
+
+
+def _to_proba(logits: FloatArray) -> FloatArray:
+    if len(logits) == 1:
+        p = 1.0 / (1.0 + math.exp(-float(np.clip(logits[0], -50, 50))))
+        return np.array([1.0 - p, p], dtype=np.float32)
+    shifted = np.exp(logits - logits.max())
+    out: FloatArray = (shifted / shifted.sum()).astype(np.float32)
+    return out

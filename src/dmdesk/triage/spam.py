@@ -1,0 +1,102 @@
+"""Spam and phishing: the spam model's score combined with link flags and bait patterns.
+
+Phishing needs evidence a reader can check: a deceptive link, or credential/payment bait
+that comes with a way to act on it (a link or a phone number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from dmdesk.domain.triage import LinkFinding, PiiFinding, SpamVerdict
+from dmdesk.triage.links import BRANDS
+from dmdesk.triage.normalize import fold_confusables
+
+SPAM_THRESHOLD = 0.5
+_DECEPTIVE = ("lookalike domain", "punycode link", "homoglyph link", "zero-width characters")
+_CREDENTIAL = re.compile(
+    r"verify (?:your )?(?:account|identity|details|number|email|apple id|payment)"
+    r"|confirm (?:your )?(?:password|account|identity|details|card)"
+    r"|(?:account|card|apple id|mailbox|page|profile|whatsapp) (?:has been|will be|is) "
+    r"(?:temporarily )?(?:suspended|locked|limited|disabled|blocked|deleted|closed|restricted)"
+    r"|unusual (?:activity|sign.?in)|update your (?:billing|payment|account|card)"
+    r"|(?:send|share|enter) (?:me |us )?your (?:password|code|pin|otp|card number|login)"
+    r"|log ?in (?:here|now|below)|appeal (?:within|here|now)"
+)
+_PAYMENT = re.compile(
+    r"pay (?:the |a )?(?:small )?(?:\S+ )?(?:fee|customs|shipping fee|registration|toll|charge)"
+    r"|gift ?card code|bank details|processing fee|wire transfer|western union"
+    r"|send \S+ (?:btc|eth|usdt|bitcoin)|double (?:it|your)|guaranteed (?:profit|return)"
+    r"|unpaid (?:toll|invoice|parcel)|customs fee"
+)
+_PRIZE = re.compile(
+    r"you(?:'ve| have)? (?:been )?(?:won|selected)|\bwinner\b|claim (?:your|now|it|the)"
+    r"|\bprize\b|lottery|free (?:iphone|gift|cruise|crypto|followers)|airdrop"
+)
+_MASS = re.compile(
+    r"dear (?:customer|user|sir|madam|friend|winner|valued)|click (?:here|the link|below)"
+    r"|limited (?:time|offer)|act now|(?:text|reply) (?:stop|yes|win)\b|sub ?4 ?sub|f4f"
+    r"|follow (?:me )?(?:and i'll |for )?follow ?back|check out my (?:channel|profile|page)"
+    r"|earn \$?\d+|\d+k? followers (?:in|for)|dm (?:me|us) (?:for|now)"
+)
+
+
+def _bait(folded: str) -> list[str]:
+    reasons = []
+    if _CREDENTIAL.search(folded):
+        reasons.append("credential bait")
+    if _PAYMENT.search(folded):
+        reasons.append("payment bait")
+    if _PRIZE.search(folded):
+        reasons.append("prize bait")
+    if _MASS.search(folded) or folded.count("!!") >= 3 or folded.count("$$") >= 2:
+        reasons.append("mass-message pattern")
+    return reasons
+
+
+def _link_reasons(links: Sequence[LinkFinding]) -> tuple[list[str], bool]:
+    reasons, deceptive = [], False
+    for link in links:
+        for flag in link.flags:
+            if flag.startswith(_DECEPTIVE):
+                deceptive = True
+            reasons.append(flag)
+    return list(dict.fromkeys(reasons)), deceptive
+
+
+def _impersonates(folded: str, links: Sequence[LinkFinding], brands: tuple[str, ...]) -> bool:
+    if any("lookalike domain" in f for link in links for f in link.flags):
+        return True
+    names = tuple(fold_confusables(b) for b in brands if b.strip()) + BRANDS
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", folded) for n in names if len(n) > 2)
+
+
+def judge_spam(
+    text: str,
+    *,
+    model_score: float,
+    links: Sequence[LinkFinding] = (),
+    pii: Sequence[PiiFinding] = (),
+    brand_names: tuple[str, ...] = (),
+) -> SpamVerdict:
+    """Combine the model's probability with what the links and the wording give away."""
+    folded = fold_confusables(text[:5000])
+    bait = _bait(folded)
+    link_reasons, deceptive = _link_reasons(links)
+    actionable = bool(links) or any(p.kind == "phone" for p in pii)
+    baited = {"credential bait", "payment bait"} & set(bait)
+    phishing = deceptive or (bool(baited) and actionable)
+    reasons = link_reasons + bait
+    if baited and _impersonates(folded, links, brand_names):
+        reasons.append("brand impersonation")
+    score = model_score
+    if phishing:
+        score = max(score, 0.97)
+    score = min(1.0, score + 0.15 * len(bait) + 0.05 * len(link_reasons))
+    is_spam = phishing or score >= SPAM_THRESHOLD
+    if is_spam and model_score >= SPAM_THRESHOLD:
+        reasons.append(f"spam model {model_score:.2f}")
+    return SpamVerdict(
+        is_spam=is_spam, is_phishing=phishing, score=round(score, 4), reasons=tuple(reasons)
+    )

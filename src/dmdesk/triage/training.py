@@ -1,0 +1,159 @@
+"""Build the shipped artefact: gather training rows, fit the category and spam models, save.
+
+Deterministic: fixed data order, hash-based splits, and a solver without randomness, so the
+same inputs give the same weights. Only permissively licensed sets are ever read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from dmdesk.triage import datasets
+from dmdesk.triage.datasets import Example
+from dmdesk.triage.features import analyze
+from dmdesk.triage.linear import LinearModel
+
+CATEGORIES = ("spam", "complaint", "support", "sales", "collaboration", "general")
+MODEL_DIR = Path(__file__).parent / "model"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to learn from; `user_files` are labelled CSV/JSONL files (corrections included)."""
+
+    user_files: tuple[Path, ...] = ()
+    use_shared: bool = True
+    shared_root: Path | None = None
+    seed_weight: float = 3.0
+    user_weight: float = 3.0
+    c_category: float = 8.0
+    c_spam: float = 20.0
+    max_features: int = 60000
+
+
+@dataclass
+class Corpus:
+    category: list[tuple[Example, float]] = field(default_factory=list)
+    spam: list[tuple[Example, float]] = field(default_factory=list)
+    sources: Counter[str] = field(default_factory=Counter)
+
+    def add(self, rows: Sequence[Example], *, weight: float, target: str) -> None:
+        bucket = self.category if target == "category" else self.spam
+        bucket.extend((e, weight) for e in rows)
+        self.sources.update(e.source for e in rows)
+
+
+def _spam_side(rows: Sequence[Example], *, limit: int) -> list[Example]:
+    spam = [e for e in rows if e.label == "spam"]
+    return sorted(spam, key=lambda e: datasets.bucket(e.text + "!"))[:limit]
+
+
+def _add_shared(corpus: Corpus, root: Path) -> None:
+    bank, clinc = datasets.banking77(root), datasets.clinc150(root)
+    corpus.add(datasets.ibm_labelled(root), weight=2.0, target="category")
+    corpus.add(bank + clinc, weight=1.0, target="category")
+    corpus.add([Example(e.text, "ham", e.source) for e in bank + clinc], weight=1.0, target="spam")
+    corpus.add(datasets.ibm_customer_care(root), weight=2.0, target="spam")
+    for loader in (datasets.sms_spam, datasets.smishing, datasets.youtube_spam):
+        rows = datasets.split(loader(root), holdout=False)
+        corpus.add(rows, weight=1.0, target="spam")
+        corpus.add(_spam_side(rows, limit=150), weight=1.0, target="category")
+    fans = datasets.split(datasets.youtube_spam(root), holdout=False)
+    fans = [Example(e.text, "general", e.source) for e in fans if e.label == "ham"][:150]
+    corpus.add(fans, weight=0.5, target="category")
+
+
+def _as_spam_label(rows: Sequence[Example]) -> list[Example]:
+    return [Example(e.text, "spam" if e.label == "spam" else "ham", e.source) for e in rows]
+
+
+def gather(config: TrainConfig) -> Corpus:
+    """Training rows for both models: seed (train split), user files, shared permissive sets."""
+    corpus = Corpus()
+    seed = datasets.split(datasets.seed_examples(), holdout=False)
+    corpus.add(seed, weight=config.seed_weight, target="category")
+    corpus.add(_as_spam_label(seed), weight=config.seed_weight, target="spam")
+    for path in config.user_files:
+        user = [e for e in datasets.read_labelled(path) if e.label in CATEGORIES]
+        corpus.add(user, weight=config.user_weight, target="category")
+        corpus.add(_as_spam_label(user), weight=config.user_weight, target="spam")
+    root = config.shared_root or datasets.shared_data_dir()
+    if config.use_shared and root is not None:
+        _add_shared(corpus, root)
+    return corpus
+
+
+def fit_linear(
+    rows: Sequence[tuple[Example, float]], *, c: float, max_features: int
+) -> LinearModel:
+    """TF-IDF over `analyze` features, then multinomial logistic regression (lbfgs)."""
+    texts = [e.text for e, _ in rows]
+    labels = [e.label for e, _ in rows]
+    weights = np.array([w for _, w in rows], dtype=np.float64)
+    vec = TfidfVectorizer(
+        analyzer=analyze,
+        sublinear_tf=True,
+        min_df=2,
+        max_features=max_features,
+        dtype=np.float32,
+    )
+    x = vec.fit_transform(texts)
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", tol=1e-5)
+    clf.fit(x, labels, sample_weight=weights)
+    vocab = {str(t): int(i) for t, i in vec.vocabulary_.items()}
+    return LinearModel(
+        classes=tuple(str(c) for c in clf.classes_),
+        vocab=vocab,
+        idf=vec.idf_.astype(np.float32),
+        coef=clf.coef_.astype(np.float32),
+        intercept=clf.intercept_.astype(np.float32),
+    )
+
+
+def _fingerprint(*models: LinearModel) -> str:
+    digest = hashlib.sha256()
+    for m in models:
+        digest.update(np.ascontiguousarray(m.coef.astype(np.float16)).tobytes())
+    return digest.hexdigest()[:12]
+
+
+def train(
+    config: TrainConfig, *, out: Path = MODEL_DIR, progress: Progress | None = None
+) -> dict[str, object]:
+    """Fit both models and write the artefact to `out`; returns its metadata."""
+    step = progress or (lambda _msg: None)
+    step("gathering data")
+    corpus = gather(config)
+    step("fitting category model")
+    category = fit_linear(corpus.category, c=config.c_category, max_features=config.max_features)
+    step("fitting spam model")
+    spam = fit_linear(corpus.spam, c=config.c_spam, max_features=config.max_features)
+    step("saving artefact")
+    category.save(out, "category")
+    spam.save(out, "spam")
+    meta: dict[str, object] = {
+        "version": f"1.{_fingerprint(category, spam)}",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sources": {s: datasets.ATTRIBUTION.get(s, s) for s in sorted(corpus.sources)},
+        "rows": dict(sorted(corpus.sources.items())),
+        "sizes": {
+            "category_rows": len(corpus.category),
+            "spam_rows": len(corpus.spam),
+            "category_features": len(category.vocab),
+            "spam_features": len(spam.vocab),
+        },
+        "classes": list(category.classes),
+    }
+    (out / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
