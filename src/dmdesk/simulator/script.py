@@ -1,0 +1,69 @@
+"""The vocabulary of simulated people: who they are, what they do, and the platform ids it gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+StepKind = Literal["text", "image", "story_reply", "reaction"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """One simulated customer; `number` derives their id on every platform."""
+
+    number: int
+    name: str
+    handle: str
+
+    def platform_id(self, platform: str) -> str:
+        ids = {
+            "messenger": f"29{self.number:014d}",
+            "instagram": f"119{self.number:013d}",
+            "whatsapp": f"1555020{self.number:04d}",
+            "telegram": str(800_000_000 + self.number),
+            "x": str(3_000_000_000_000_000_000 + self.number),
+        }
+        return ids[platform]
+
+
+@dataclass(frozen=True)
+class ScriptStep:
+    """One thing a person does. `seq` is unique per run and derives the platform message id;
+    a reaction targets `target_message_id` (a platform id) or else the person's message
+    `target_seq`."""
+
+    kind: StepKind
+    person: Person
+    seq: int
+    at: datetime
+    text: str | None = None
+    emoji: str | None = None
+    target_seq: int | None = None
+    target_message_id: str | None = None
+    image_url: str = "https://cdn.example.invalid/sim/photo.jpg"
+
+    def story_id(self) -> str:
+        return f"1800000000{self.seq:07d}"
+
+    def story_url(self) -> str:
+        return f"https://lookaside.example.invalid/ig_messaging_cdn/?asset_id=sim{self.seq}"
+
+
+def message_id(platform: str, seq: int) -> str:
+    """The id the platform gives a person's message number `seq` (Telegram: per-chat int)."""
+    ids = {
+        "messenger": f"m_sim{seq:010d}",
+        "instagram": f"aWdfc2ltX21pZA{seq:010d}",
+        "whatsapp": f"wamid.SIM{seq:010d}",
+        "telegram": str(seq),
+        "x": str(1_900_000_000_000_000_000 + seq),
+    }
+    return ids[platform]
+
+
+def target_id(platform: str, step: ScriptStep) -> str:
+    if step.target_message_id:
+        return step.target_message_id
+    return message_id(platform, step.target_seq if step.target_seq is not None else step.seq)
