@@ -10,6 +10,7 @@ from dmdesk.domain.business_hours import Schedule, Shift, Weekday
 from dmdesk.domain.enums import Category, Priority
 from dmdesk.domain.sla import (
     ClockState,
+    CrossingKind,
     HoursMode,
     Pause,
     PauseReason,
@@ -18,7 +19,9 @@ from dmdesk.domain.sla import (
     SlaPolicy,
     SlaReport,
     SlaTarget,
+    TargetKind,
     compute_sla,
+    crossings,
 )
 
 K = SlaEventKind
@@ -233,3 +236,19 @@ def test_invalid_input_is_rejected() -> None:
         compute_sla(policy(HoursMode.BUSINESS), [], now=at(10))
     with pytest.raises(ValueError, match="positive"):
         SlaTarget(first_response=timedelta())
+
+
+def test_crossings_report_each_warning_and_breach_once() -> None:
+    events = [(at(10), K.INBOUND), (at(10, 20), K.REPLY), (at(11), K.INBOUND)]
+    sla = policy(first_response=mins(60), next_response=mins(30), resolution=mins(240))
+    report = run(events, at(12), sla)
+    every = crossings(report, after=at(9), until=at(12))
+    assert [(c.kind, c.target, c.at) for c in every] == [
+        (CrossingKind.WARNING, TargetKind.NEXT_RESPONSE, at(11, 15)),
+        (CrossingKind.BREACH, TargetKind.NEXT_RESPONSE, at(11, 30)),
+        (CrossingKind.WARNING, TargetKind.RESOLUTION, at(12)),
+    ]
+    halves = crossings(report, after=at(9), until=at(11, 20)) + crossings(
+        report, after=at(11, 20), until=at(12)
+    )
+    assert halves == every

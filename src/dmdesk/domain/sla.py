@@ -164,6 +164,33 @@ class SlaReport:
         return min(ahead, default=None)
 
 
+class CrossingKind(StrEnum):
+    WARNING = "warning"
+    BREACH = "breach"
+
+
+@dataclass(frozen=True)
+class Crossing:
+    kind: CrossingKind
+    target: TargetKind
+    at: datetime
+
+
+def crossings(report: SlaReport, *, after: datetime, until: datetime) -> list[Crossing]:
+    """Warnings and breaches that happened in (after, until], `until` no later than the
+    report's `now`: a periodic job whose runs tile time records each exactly once."""
+    found = []
+    for clock in report.clocks:
+        end = clock.stopped_at
+        if clock.warning_at and (end is None or clock.warning_at < end):
+            found.append(Crossing(CrossingKind.WARNING, clock.kind, clock.warning_at))
+        if clock.due_at and (end is None or clock.due_at < end):
+            found.append(Crossing(CrossingKind.BREACH, clock.kind, clock.due_at))
+    return sorted(
+        (c for c in found if after < c.at <= until), key=lambda c: (c.at, c.kind, c.target)
+    )
+
+
 Segment = tuple[datetime, datetime, ConversationStatus]
 _STATUS_OF = {
     SlaEventKind.INBOUND: ConversationStatus.OPEN,
