@@ -21,16 +21,19 @@ from dmdesk.config import Settings
 from dmdesk.db.migrate import upgrade
 from dmdesk.services import Services, build_services
 
-PG_ADMIN_URL = os.environ.get("DMDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "DMDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres"
+)
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 _real_connect = socket.socket.connect
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
-        if not (host.startswith("127.") or host in ("localhost", "::1")):
-            raise ConnectionRefusedError(f"tests may only connect to loopback, not {host}")
+    is_inet = self.family in (socket.AF_INET, socket.AF_INET6)
+    loopback = isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1"))
+    if is_inet and isinstance(host, str) and not loopback:
+        raise ConnectionRefusedError(f"tests may only connect to loopback, not {host}")
     return _real_connect(self, address)
 
 
@@ -44,6 +47,7 @@ def shared_dir() -> Path:
 
 
 # --- databases -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -64,9 +68,11 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}); "
-                    "start it (see .ci/run) — PostgreSQL tests are part of the suite")
+    except Exception as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}); "
+            "start it (see .ci/run) — PostgreSQL tests are part of the suite"
+        )
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     yield url
@@ -76,12 +82,21 @@ def pg_url() -> Iterator[str]:
 def _truncate_pg(url: str) -> None:
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'"))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
     engine.dispose()
 
 
@@ -106,8 +121,12 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"database_url": url, "secret_key": "test-secret-key",
-                              "run_workers": False, "log_json": False}
+    values: dict[str, Any] = {
+        "database_url": url,
+        "secret_key": "test-secret-key",
+        "run_workers": False,
+        "log_json": False,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -120,6 +139,7 @@ def services(db_url: str) -> Iterator[Services]:
 
 
 # --- a seeded workspace ----------------------------------------------------------------------
+
 
 @dataclass
 class Seeded:
@@ -146,16 +166,42 @@ def seed_workspace(svc: Services, *, slug: str = "acme", secret: str = "s3cret")
     def work(s: Any) -> Seeded:
         now = svc.clock()
         ws = do_create_workspace(s, name=slug.title(), slug=slug, at=now)
-        admin = do_create_user(s, workspace_id=ws.id, email=f"admin@{slug}.test",
-                               password="password1", role="admin", at=now)
-        agent = do_create_user(s, workspace_id=ws.id, email=f"agent@{slug}.test",
-                               password="password1", role="agent", at=now)
-        ch = do_create_channel(s, workspace_id=ws.id, platform="generic", name=f"{slug} web",
-                               external_id=f"{slug}-web", settings={"secret": secret},
-                               box=svc.box, at=now)
-        return Seeded(ws.id, admin.id, agent.id,
-                      do_create_api_token(s, user_id=admin.id, at=now).token,
-                      do_create_api_token(s, user_id=agent.id, at=now).token, ch.id, secret)
+        admin = do_create_user(
+            s,
+            workspace_id=ws.id,
+            email=f"admin@{slug}.test",
+            password="password1",
+            role="admin",
+            at=now,
+        )
+        agent = do_create_user(
+            s,
+            workspace_id=ws.id,
+            email=f"agent@{slug}.test",
+            password="password1",
+            role="agent",
+            at=now,
+        )
+        ch = do_create_channel(
+            s,
+            workspace_id=ws.id,
+            platform="generic",
+            name=f"{slug} web",
+            external_id=f"{slug}-web",
+            settings={"secret": secret},
+            box=svc.box,
+            at=now,
+        )
+        return Seeded(
+            ws.id,
+            admin.id,
+            agent.id,
+            do_create_api_token(s, user_id=admin.id, at=now).token,
+            do_create_api_token(s, user_id=agent.id, at=now).token,
+            ch.id,
+            secret,
+        )
+
     return svc.db.write(work)
 
 
@@ -175,6 +221,7 @@ def client(services: Services) -> Iterator[Any]:
 
 
 # --- a live server over real HTTP --------------------------------------------------------------
+
 
 @dataclass
 class LiveServer:
@@ -197,8 +244,14 @@ def live_server(sqlite_url: str) -> Iterator[LiveServer]:
 
     svc = build_services(make_settings(sqlite_url, run_workers=True))
     port = _free_port()
-    config = uvicorn.Config(create_app(svc.settings, services=svc), host="127.0.0.1",
-                            port=port, log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        create_app(svc.settings, services=svc),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
