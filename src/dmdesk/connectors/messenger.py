@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -36,6 +37,7 @@ from dmdesk.connectors.base import (
     json_body,
 )
 from dmdesk.connectors.meta import (
+    MAX_EPOCH_MS,
     EpochMs,
     MetaConfig,
     PlatformId,
@@ -72,6 +74,7 @@ class _Party(BaseModel):
 
 class _Entry(BaseModel):
     id: PlatformId
+    time: EpochMs | None = None
     messaging: list[dict[str, Any]] = Field(default_factory=list)
     # Events for threads another app owns (handover protocol); same shape as messaging.
     standby: list[dict[str, Any]] = Field(default_factory=list)
@@ -365,28 +368,32 @@ def parse_messaging(body: bytes, *, object_name: str) -> ParseResult:
     for i, entry in enumerate(envelope.entry):
         for field in ("messaging", "standby"):
             for j, raw in enumerate(getattr(entry, field)):
-                _parse_event(result, raw, account_id=entry.id, where=f"entry.{i}.{field}.{j}")
+                _parse_event(result, raw, entry=entry, where=f"entry.{i}.{field}.{j}")
     return result
 
 
-def _parse_event(result: ParseResult, raw: dict[str, Any], *, account_id: str, where: str) -> None:
+def _loose_time(raw: dict[str, Any], entry: _Entry) -> datetime:
+    stamp = raw.get("timestamp")
+    if isinstance(stamp, int) and not isinstance(stamp, bool) and 0 <= stamp <= MAX_EPOCH_MS:
+        return from_ms(stamp)
+    return from_ms(entry.time or 0)
+
+
+def _parse_event(result: ParseResult, raw: dict[str, Any], *, entry: _Entry, where: str) -> None:
     kind = _event_kind(raw)
     if kind in IGNORED:
         result.ignored += 1
         return
-    head = validate(_Head, raw, where)
     handler = HANDLERS.get(kind)
     if handler is None:
+        # Unknown kinds are kept even when they lack the usual sender/recipient head.
+        at = _loose_time(raw, entry)
         result.events.append(
-            UnsupportedEvent(
-                account_id=account_id,
-                occurred_at=from_ms(head.timestamp),
-                event_kind=kind,
-                raw=raw,
-            )
+            UnsupportedEvent(account_id=entry.id, occurred_at=at, event_kind=kind, raw=raw)
         )
         return
-    result.events.append(handler(_Ctx(account_id=account_id, head=head, where=where), raw[kind]))
+    head = validate(_Head, raw, where)
+    result.events.append(handler(_Ctx(account_id=entry.id, head=head, where=where), raw[kind]))
 
 
 class MessengerConnector:

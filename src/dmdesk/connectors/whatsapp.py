@@ -477,6 +477,13 @@ def _parse_value(account_id: str, value: _Value, where: str, clock: Clock) -> li
     return events
 
 
+def _phone_number_id(value: dict[str, Any]) -> str | None:
+    # Number-level fields carry metadata: route them to the number's channel, not the WABA.
+    metadata = value.get("metadata")
+    number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+    return str(number) if isinstance(number, str | int) and str(number) else None
+
+
 def parse_whatsapp(body: bytes, *, clock: Clock) -> ParseResult:
     """Every entry × change × messages / message_echoes / statuses / errors."""
     envelope = validate(_Envelope, json_body(body), "")
@@ -493,9 +500,10 @@ def parse_whatsapp(body: bytes, *, clock: Clock) -> ParseResult:
                 result.events += _parse_value(value.metadata.phone_number_id, value, where, clock)
             else:
                 kind = f"field:{change.field}"
+                account = _phone_number_id(change.value) or entry.id
                 result.events.append(
                     UnsupportedEvent(
-                        account_id=entry.id, occurred_at=clock(), event_kind=kind, raw=change.value
+                        account_id=account, occurred_at=clock(), event_kind=kind, raw=change.value
                     )
                 )
     return result
