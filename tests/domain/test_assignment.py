@@ -17,6 +17,7 @@ from dmdesk.domain.assignment import (
     Strategy,
     choose_agent,
     language_matches,
+    reassignment_due_at,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -211,3 +212,12 @@ def test_language_matching() -> None:
     assert not language_matches("en-GB", "en")
     with pytest.raises(ValueError, match="negative"):
         agent("a", capacity=-1)
+
+
+def test_reassignment_waits_for_the_presence_grace() -> None:
+    grace = {"away_after": timedelta(minutes=15), "offline_after": timedelta(0)}
+    assert reassignment_due_at(Presence.AWAY, T0, **grace) == T0 + timedelta(minutes=15)
+    assert reassignment_due_at(Presence.OFFLINE, T0, **grace) == T0
+    assert reassignment_due_at(Presence.ONLINE, T0, **grace) is None
+    never = reassignment_due_at(Presence.AWAY, T0, away_after=None, offline_after=None)
+    assert never is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 
@@ -102,6 +102,19 @@ def choose_agent(
     return AssignmentDecision(
         ranked[0].id, AssignmentReason.ASSIGNED, strategy, tuple(a.id for a in ranked)
     )
+
+
+def reassignment_due_at(
+    presence: Presence,
+    changed_at: datetime,
+    *,
+    away_after: timedelta | None,
+    offline_after: timedelta | None,
+) -> datetime | None:
+    """When an agent's open conversations should go back to the queue, given the presence
+    they switched to at `changed_at`; None while online or when the team never does it."""
+    grace = {Presence.AWAY: away_after, Presence.OFFLINE: offline_after}.get(presence)
+    return None if grace is None else changed_at + grace
 
 
 def language_matches(spoken: str, wanted: str) -> bool:
