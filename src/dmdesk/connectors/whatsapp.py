@@ -212,12 +212,8 @@ class _Content:
 
 
 _MEDIA_KINDS = {
-    "image": "image",
-    "video": "video",
-    "audio": "audio",
-    "document": "file",
-    "sticker": "sticker",
-}
+    "image": "image", "video": "video", "audio": "audio", "document": "file", "sticker": "sticker",
+}  # fmt: skip
 
 
 def _media(raw: Any, where: str, media_type: str) -> _Content:
@@ -299,42 +295,22 @@ def _unsupported(_raw: Any, _where: str, _type: str) -> _Content:
 
 ContentBuilder = Callable[[Any, str, str], _Content]
 CONTENT: dict[str, ContentBuilder] = {
-    "text": _text,
-    "image": _media,
-    "video": _media,
-    "audio": _media,
-    "document": _media,
-    "sticker": _media,
-    "location": _location,
-    "contacts": _contacts,
-    "interactive": _interactive,
-    "button": _button,
-    "unsupported": _unsupported,
-}
+    "text": _text, "image": _media, "video": _media, "audio": _media, "document": _media,
+    "sticker": _media, "location": _location, "contacts": _contacts,
+    "interactive": _interactive, "button": _button, "unsupported": _unsupported,
+}  # fmt: skip
 # Webhook fields about templates, quality and the account, not about conversations.
-IGNORED_FIELDS = frozenset(
-    {
-        "message_template_status_update",
-        "message_template_quality_update",
-        "message_template_components_update",
-        "template_category_update",
-        "phone_number_quality_update",
-        "phone_number_name_update",
-        "account_update",
-        "account_review_update",
-        "account_alerts",
-        "business_capability_update",
-        "security",
-        "business_status_update",
-    }
-)
+IGNORED_FIELDS = frozenset({
+    "message_template_status_update", "message_template_quality_update",
+    "message_template_components_update", "template_category_update",
+    "phone_number_quality_update", "phone_number_name_update", "account_update",
+    "account_review_update", "account_alerts", "business_capability_update", "security",
+    "business_status_update",
+})  # fmt: skip
 _STATUSES = {
-    "sent": DeliveryStatus.SENT,
-    "delivered": DeliveryStatus.DELIVERED,
-    "read": DeliveryStatus.READ,
-    "played": DeliveryStatus.READ,
-    "failed": DeliveryStatus.FAILED,
-}
+    "sent": DeliveryStatus.SENT, "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ, "played": DeliveryStatus.READ, "failed": DeliveryStatus.FAILED,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
