@@ -58,7 +58,7 @@ class InstagramConnector(MessengerConnector):
     def verify(self, body: bytes, headers: Mapping[str, str], config: ChannelConfig) -> bool:
         assert isinstance(config, InstagramConfig)
         secrets = [config.app_secret, config.instagram_app_secret or ""]
-        return meta_verify(body, headers, secrets)
+        return meta_verify(body, headers, secrets=secrets)
 
     def send(
         self,

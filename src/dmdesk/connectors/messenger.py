@@ -252,7 +252,7 @@ def _referral(ref: _Referral) -> Referral:
 
 
 def _on_message(ctx: _Ctx, raw: Any) -> InboundEvent:
-    msg = validate(_Message, raw, f"{ctx.where}.message")
+    msg = validate(_Message, raw, where=f"{ctx.where}.message")
     if msg.is_deleted:
         # An unsend reuses the mid of the original message.
         return InboundDeletion(**ctx.common(), message_id=msg.mid)
@@ -274,7 +274,7 @@ def _on_message(ctx: _Ctx, raw: Any) -> InboundEvent:
 
 
 def _on_postback(ctx: _Ctx, raw: Any) -> InboundEvent:
-    postback = validate(_Postback, raw, f"{ctx.where}.postback")
+    postback = validate(_Postback, raw, where=f"{ctx.where}.postback")
     # Postbacks before Graph v11 had no mid: derive a stable one from who and when.
     mid = postback.mid or f"postback:{ctx.head.sender.id}:{ctx.head.timestamp}"
     referral = _referral(postback.referral) if postback.referral else None
@@ -288,12 +288,12 @@ def _on_postback(ctx: _Ctx, raw: Any) -> InboundEvent:
 
 
 def _on_referral(ctx: _Ctx, raw: Any) -> InboundEvent:
-    ref = validate(_Referral, raw, f"{ctx.where}.referral")
+    ref = validate(_Referral, raw, where=f"{ctx.where}.referral")
     return InboundReferral(**ctx.common(), referral=_referral(ref))
 
 
 def _on_reaction(ctx: _Ctx, raw: Any) -> InboundEvent:
-    reaction = validate(_Reaction, raw, f"{ctx.where}.reaction")
+    reaction = validate(_Reaction, raw, where=f"{ctx.where}.reaction")
     return InboundReaction(
         **ctx.common(), message_id=reaction.mid, emoji=reaction.emoji, action=reaction.action
     )
@@ -301,11 +301,13 @@ def _on_reaction(ctx: _Ctx, raw: Any) -> InboundEvent:
 
 def _on_edit(ctx: _Ctx, raw: Any) -> InboundEvent:
     # Instagram's message_edit field: the same mid with the new text.
-    edit = validate(_Edit, raw, f"{ctx.where}.message_edit")
+    edit = validate(_Edit, raw, where=f"{ctx.where}.message_edit")
     return InboundEdit(**ctx.common(), message_id=edit.mid, text=edit.text)
 
 
-def _receipt(ctx: _Ctx, status: DeliveryStatus, mids: list[str], mark: int | None) -> InboundEvent:
+def _receipt(
+    ctx: _Ctx, status: DeliveryStatus, *, mids: list[str], mark: int | None
+) -> InboundEvent:
     return DeliveryUpdate(
         account_id=ctx.account_id,
         occurred_at=from_ms(ctx.head.timestamp),
@@ -317,15 +319,16 @@ def _receipt(ctx: _Ctx, status: DeliveryStatus, mids: list[str], mark: int | Non
 
 
 def _on_delivery(ctx: _Ctx, raw: Any) -> InboundEvent:
-    delivery = validate(_Delivery, raw, f"{ctx.where}.delivery")
-    return _receipt(ctx, DeliveryStatus.DELIVERED, delivery.mids, delivery.watermark)
+    delivery = validate(_Delivery, raw, where=f"{ctx.where}.delivery")
+    return _receipt(ctx, DeliveryStatus.DELIVERED, mids=delivery.mids, mark=delivery.watermark)
 
 
 def _on_read(ctx: _Ctx, raw: Any) -> InboundEvent:
-    read = validate(_Read, raw, f"{ctx.where}.read")
+    read = validate(_Read, raw, where=f"{ctx.where}.read")
     if read.watermark is None and read.mid is None:
         raise PayloadError(f"{ctx.where}.read: needs a watermark or a mid")
-    return _receipt(ctx, DeliveryStatus.READ, [read.mid] if read.mid else [], read.watermark)
+    mids = [read.mid] if read.mid else []
+    return _receipt(ctx, DeliveryStatus.READ, mids=mids, mark=read.watermark)
 
 
 Handler = Callable[[_Ctx, Any], InboundEvent]
@@ -361,7 +364,7 @@ def _event_kind(raw: dict[str, Any]) -> str:
 def parse_messaging(body: bytes, *, object_name: str) -> ParseResult:
     """Parse a Page / Instagram webhook: every entry × messaging/standby event."""
     data = json_body(body)
-    envelope = validate(_Envelope, data, "")
+    envelope = validate(_Envelope, data, where="")
     if envelope.object != object_name:
         raise PayloadError(f"object: expected {object_name!r}, got {envelope.object!r}")
     result = ParseResult()
@@ -392,7 +395,7 @@ def _parse_event(result: ParseResult, raw: dict[str, Any], *, entry: _Entry, whe
             UnsupportedEvent(account_id=entry.id, occurred_at=at, event_kind=kind, raw=raw)
         )
         return
-    head = validate(_Head, raw, where)
+    head = validate(_Head, raw, where=where)
     result.events.append(handler(_Ctx(account_id=entry.id, head=head, where=where), raw[kind]))
 
 
@@ -409,7 +412,7 @@ class MessengerConnector:
 
     def verify(self, body: bytes, headers: Mapping[str, str], config: ChannelConfig) -> bool:
         assert isinstance(config, MetaConfig)
-        return meta_verify(body, headers, [config.app_secret])
+        return meta_verify(body, headers, secrets=[config.app_secret])
 
     def parse(self, body: bytes, *, channel_account_id: str | None = None) -> ParseResult:
         return parse_messaging(body, object_name=self.object_name)

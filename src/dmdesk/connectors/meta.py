@@ -64,7 +64,7 @@ def describe(exc: ValidationError, where: str) -> str:
     return "; ".join(parts)
 
 
-def validate(model: type[_Model], data: Any, where: str) -> _Model:
+def validate(model: type[_Model], data: Any, *, where: str) -> _Model:
     """Validate `data` against a narrow payload model or raise PayloadError naming the path."""
     try:
         return model.model_validate(data)
@@ -101,7 +101,7 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac_sha256_hex(secret, body)
 
 
-def meta_verify(body: bytes, headers: Mapping[str, str], secrets: Iterable[str]) -> bool:
+def meta_verify(body: bytes, headers: Mapping[str, str], *, secrets: Iterable[str]) -> bool:
     """True when X-Hub-Signature-256 is the HMAC of the raw body under one of `secrets`."""
     given = header(headers, SIGNATURE_HEADER)
     results = [signature_matches(sign(secret, body), given) for secret in secrets if secret]
@@ -180,10 +180,10 @@ def graph_post(
     body = _json_or_empty(resp)
     if resp.is_success:
         return None, body
-    return _graph_failure(resp.status_code, body, classify), body
+    return _graph_failure(resp.status_code, body, classify=classify), body
 
 
-def _graph_failure(status: int, body: dict[str, Any], classify: GraphClassifier) -> SendResult:
+def _graph_failure(status: int, body: dict[str, Any], *, classify: GraphClassifier) -> SendResult:
     try:
         error = _GraphErrorEnvelope.model_validate(body).error
     except ValidationError:

@@ -230,10 +230,11 @@ def _start_referral(text: str | None) -> Referral | None:
 class _Ctx:
     account_id: str
     clock: Clock
+    where: str
 
 
-def _on_message(ctx: _Ctx, raw: Any, where: str) -> InboundEvent:
-    msg = validate(_Message, raw, where)
+def _on_message(ctx: _Ctx, raw: Any) -> InboundEvent:
+    msg = validate(_Message, raw, where=ctx.where)
     reply = msg.reply_to_message
     return InboundMessage(
         account_id=ctx.account_id,
@@ -247,8 +248,8 @@ def _on_message(ctx: _Ctx, raw: Any, where: str) -> InboundEvent:
     )
 
 
-def _on_edit(ctx: _Ctx, raw: Any, where: str) -> InboundEvent:
-    msg = validate(_Message, raw, where)
+def _on_edit(ctx: _Ctx, raw: Any) -> InboundEvent:
+    msg = validate(_Message, raw, where=ctx.where)
     return InboundEdit(
         account_id=ctx.account_id,
         occurred_at=from_s(msg.edit_date or msg.date),
@@ -264,8 +265,8 @@ def _button_title(msg: _Message | None, data: str | None) -> str | None:
     return next((b.text for b in buttons if b.callback_data == data), data)
 
 
-def _on_callback(ctx: _Ctx, raw: Any, where: str) -> InboundEvent:
-    query = validate(_Callback, raw, where)
+def _on_callback(ctx: _Ctx, raw: Any) -> InboundEvent:
+    query = validate(_Callback, raw, where=ctx.where)
     chat = query.message.chat if query.message else _Chat(id=query.sender.id)
     return InboundMessage(
         account_id=ctx.account_id,
@@ -285,8 +286,8 @@ def _reaction_label(reaction: _ReactionType) -> str:
     return f"{reaction.type}:{reaction.custom_emoji_id or ''}".rstrip(":")
 
 
-def _on_reaction(ctx: _Ctx, raw: Any, where: str) -> InboundEvent:
-    update = validate(_MessageReaction, raw, where)
+def _on_reaction(ctx: _Ctx, raw: Any) -> InboundEvent:
+    update = validate(_MessageReaction, raw, where=ctx.where)
     # Telegram sends the whole new set; an empty one means the reaction was taken back.
     current = update.new_reaction or update.old_reaction
     return InboundReaction(
@@ -299,7 +300,7 @@ def _on_reaction(ctx: _Ctx, raw: Any, where: str) -> InboundEvent:
     )
 
 
-Handler = Callable[[_Ctx, Any, str], InboundEvent]
+Handler = Callable[[_Ctx, Any], InboundEvent]
 HANDLERS: dict[str, Handler] = {
     "message": _on_message,
     "business_message": _on_message,
@@ -318,7 +319,7 @@ IGNORED = frozenset({
 
 def parse_update(body: bytes, *, account_id: str, clock: Clock) -> ParseResult:
     data = json_body(body)
-    validate(_Update, data, "")
+    validate(_Update, data, where="")
     kinds = sorted(set(data) - {"update_id"})
     if len(kinds) != 1:
         raise PayloadError(f"an Update holds exactly one object, got {kinds or 'none'}")
@@ -332,7 +333,8 @@ def parse_update(body: bytes, *, account_id: str, clock: Clock) -> ParseResult:
             account_id=account_id, occurred_at=clock(), event_kind=kind, raw=raw
         )
         return ParseResult(events=[event])
-    return ParseResult(events=[handler(_Ctx(account_id=account_id, clock=clock), data[kind], kind)])
+    ctx = _Ctx(account_id=account_id, clock=clock, where=kind)
+    return ParseResult(events=[handler(ctx, data[kind])])
 
 
 class _ResponseParameters(BaseModel):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -211,20 +212,14 @@ class _Content:
     is_unsupported: bool = False
 
 
-_MEDIA_KINDS = {
-    "image": "image", "video": "video", "audio": "audio", "document": "file", "sticker": "sticker",
-}  # fmt: skip
-
-
-def _media(raw: Any, where: str, media_type: str) -> _Content:
-    media = validate(_Media, raw, where)
-    kind = "voice" if media.voice else _MEDIA_KINDS[media_type]
+def _media(raw: Any, where: str, *, kind: str) -> _Content:
+    media = validate(_Media, raw, where=where)
     extra = {"sha256": media.sha256} if media.sha256 else {}
     return _Content(
         text=media.caption,
         attachments=(
             Attachment(
-                kind=kind,
+                kind="voice" if media.voice else kind,
                 url=media.url,
                 mime_type=media.mime_type,
                 name=media.filename,
@@ -235,8 +230,8 @@ def _media(raw: Any, where: str, media_type: str) -> _Content:
     )
 
 
-def _location(raw: Any, where: str, _type: str) -> _Content:
-    loc = validate(_Location, raw, where)
+def _location(raw: Any, where: str) -> _Content:
+    loc = validate(_Location, raw, where=where)
     extra = {"lat": loc.latitude, "long": loc.longitude, "address": loc.address}
     return _Content(
         attachments=(Attachment(kind="location", url=loc.url, name=loc.name, extra=extra),)
@@ -256,8 +251,8 @@ class _Cards(BaseModel):
     items: list[_Card]
 
 
-def _contacts(raw: Any, where: str, _type: str) -> _Content:
-    cards = validate(_Cards, {"items": raw}, where).items
+def _contacts(raw: Any, where: str) -> _Content:
+    cards = validate(_Cards, {"items": raw}, where=where).items
     return _Content(
         attachments=tuple(
             Attachment(
@@ -270,12 +265,12 @@ def _contacts(raw: Any, where: str, _type: str) -> _Content:
     )
 
 
-def _text(raw: Any, where: str, _type: str) -> _Content:
-    return _Content(text=validate(_Text, raw, where).body)
+def _text(raw: Any, where: str) -> _Content:
+    return _Content(text=validate(_Text, raw, where=where).body)
 
 
-def _interactive(raw: Any, where: str, _type: str) -> _Content:
-    reply = validate(_Interactive, raw, where)
+def _interactive(raw: Any, where: str) -> _Content:
+    reply = validate(_Interactive, raw, where=where)
     choice = reply.button_reply or reply.list_reply
     if choice is not None:
         return _Content(text=choice.title, quick_reply_payload=choice.id)
@@ -283,21 +278,23 @@ def _interactive(raw: Any, where: str, _type: str) -> _Content:
     return _Content(text=flow.body or flow.name, quick_reply_payload=flow.response_json)
 
 
-def _button(raw: Any, where: str, _type: str) -> _Content:
+def _button(raw: Any, where: str) -> _Content:
     # A tap on a template's quick-reply button.
-    button = validate(_Button, raw, where)
+    button = validate(_Button, raw, where=where)
     return _Content(text=button.text, quick_reply_payload=button.payload)
 
 
-def _unsupported(_raw: Any, _where: str, _type: str) -> _Content:
+def _unsupported(_raw: Any, _where: str) -> _Content:
     return _Content(is_unsupported=True)
 
 
-ContentBuilder = Callable[[Any, str, str], _Content]
+ContentBuilder = Callable[[Any, str], _Content]
 CONTENT: dict[str, ContentBuilder] = {
-    "text": _text, "image": _media, "video": _media, "audio": _media, "document": _media,
-    "sticker": _media, "location": _location, "contacts": _contacts,
-    "interactive": _interactive, "button": _button, "unsupported": _unsupported,
+    "text": _text, "location": _location, "contacts": _contacts, "interactive": _interactive,
+    "button": _button, "unsupported": _unsupported,
+    "image": partial(_media, kind="image"), "video": partial(_media, kind="video"),
+    "audio": partial(_media, kind="audio"), "document": partial(_media, kind="file"),
+    "sticker": partial(_media, kind="sticker"),
 }  # fmt: skip
 # Webhook fields about templates, quality and the account, not about conversations.
 IGNORED_FIELDS = frozenset({
@@ -347,8 +344,8 @@ def _referral(ref: _WaReferral) -> Referral:
     )
 
 
-def _message(batch: _Batch, raw: dict[str, Any], where: str, *, echo: bool) -> InboundEvent:
-    head = validate(_Head, raw, where)
+def _message(batch: _Batch, raw: dict[str, Any], *, where: str, echo: bool) -> InboundEvent:
+    head = validate(_Head, raw, where=where)
     # Echoes are sent by the business: the thread belongs to the `to` side.
     person = (
         batch.contact(head.to or "", head.to_user_id)
@@ -362,7 +359,7 @@ def _message(batch: _Batch, raw: dict[str, Any], where: str, *, echo: bool) -> I
     }
     content, path = raw.get(head.type), f"{where}.{head.type}"
     if head.type == "reaction":
-        reaction = validate(_Reaction, content, path)
+        reaction = validate(_Reaction, content, where=path)
         # An empty emoji means the person removed their reaction.
         return InboundReaction(
             **common,
@@ -371,7 +368,7 @@ def _message(batch: _Batch, raw: dict[str, Any], where: str, *, echo: bool) -> I
             action="react" if reaction.emoji else "unreact",
         )
     if head.type == "revoke":
-        revoke = validate(_Revoke, content, path)
+        revoke = validate(_Revoke, content, where=path)
         return InboundDeletion(**common, message_id=revoke.original_message_id)
     builder = CONTENT.get(head.type)
     if builder is None:
@@ -381,7 +378,7 @@ def _message(batch: _Batch, raw: dict[str, Any], where: str, *, echo: bool) -> I
         if head.type == "system":
             reason = f"system notice: {_system_text(content)}"
         return UnsupportedEvent(**common, event_kind=f"message:{head.type}", raw=raw, reason=reason)
-    return _inbound(common, head, builder(content, path, head.type), echo=echo)
+    return _inbound(common, head, content=builder(content, path), echo=echo)
 
 
 def _system_text(content: Any) -> str:
@@ -390,7 +387,7 @@ def _system_text(content: Any) -> str:
     return body if isinstance(body, str) else "unknown"
 
 
-def _inbound(common: dict[str, Any], head: _Head, content: _Content, *, echo: bool) -> InboundEvent:
+def _inbound(common: dict[str, Any], head: _Head, *, content: _Content, echo: bool) -> InboundEvent:
     return InboundMessage(
         **common,
         message_id=head.id,
@@ -404,8 +401,8 @@ def _inbound(common: dict[str, Any], head: _Head, content: _Content, *, echo: bo
     )
 
 
-def _status(batch: _Batch, raw: dict[str, Any], where: str) -> InboundEvent:
-    status = validate(_Status, raw, where)
+def _status(batch: _Batch, raw: dict[str, Any], *, where: str) -> InboundEvent:
+    status = validate(_Status, raw, where=where)
     at = from_s(status.timestamp)
     mapped = _STATUSES.get(status.status)
     if mapped is None:
@@ -426,19 +423,21 @@ def _status(batch: _Batch, raw: dict[str, Any], where: str) -> InboundEvent:
     )
 
 
-def _parse_value(account_id: str, value: _Value, where: str, clock: Clock) -> list[InboundEvent]:
+def _parse_value(account_id: str, value: _Value, *, where: str, clock: Clock) -> list[InboundEvent]:
     batch = _Batch(account_id=account_id, value=value)
     events = [
-        _message(batch, r, f"{where}.messages.{j}", echo=False)
+        _message(batch, r, where=f"{where}.messages.{j}", echo=False)
         for j, r in enumerate(value.messages)
     ]
     events += [
-        _message(batch, r, f"{where}.message_echoes.{j}", echo=True)
+        _message(batch, r, where=f"{where}.message_echoes.{j}", echo=True)
         for j, r in enumerate(value.message_echoes)
     ]
-    events += [_status(batch, r, f"{where}.statuses.{j}") for j, r in enumerate(value.statuses)]
+    events += [
+        _status(batch, r, where=f"{where}.statuses.{j}") for j, r in enumerate(value.statuses)
+    ]
     for j, raw in enumerate(value.errors):
-        error = validate(_StatusError, raw, f"{where}.errors.{j}")
+        error = validate(_StatusError, raw, where=f"{where}.errors.{j}")
         # Account-level errors (e.g. 130429) carry no timestamp: stamp them on arrival.
         reason = f"account-level error {error.code}: {error.title or error.message}"
         events.append(
@@ -462,7 +461,7 @@ def _phone_number_id(value: dict[str, Any]) -> str | None:
 
 def parse_whatsapp(body: bytes, *, clock: Clock) -> ParseResult:
     """Every entry × change × messages / message_echoes / statuses / errors."""
-    envelope = validate(_Envelope, json_body(body), "")
+    envelope = validate(_Envelope, json_body(body), where="")
     if envelope.object != "whatsapp_business_account":
         raise PayloadError(f"object: expected 'whatsapp_business_account', got {envelope.object!r}")
     result = ParseResult()
@@ -472,8 +471,10 @@ def parse_whatsapp(body: bytes, *, clock: Clock) -> ParseResult:
             if change.field in IGNORED_FIELDS:
                 result.ignored += 1
             elif change.field in ("messages", "smb_message_echoes"):
-                value = validate(_Value, change.value, where)
-                result.events += _parse_value(value.metadata.phone_number_id, value, where, clock)
+                value = validate(_Value, change.value, where=where)
+                result.events += _parse_value(
+                    value.metadata.phone_number_id, value, where=where, clock=clock
+                )
             else:
                 kind = f"field:{change.field}"
                 account = _phone_number_id(change.value) or entry.id
@@ -500,7 +501,7 @@ class WhatsAppConnector:
 
     def verify(self, body: bytes, headers: Mapping[str, str], config: ChannelConfig) -> bool:
         assert isinstance(config, MetaConfig)
-        return meta_verify(body, headers, [config.app_secret])
+        return meta_verify(body, headers, secrets=[config.app_secret])
 
     def parse(self, body: bytes, *, channel_account_id: str | None = None) -> ParseResult:
         return parse_whatsapp(body, clock=self._clock)

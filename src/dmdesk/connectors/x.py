@@ -163,8 +163,8 @@ def _media(data: _MessageData) -> tuple[str, tuple[Attachment, ...]]:
     return text, (attachment,)
 
 
-def _dm_event(envelope: _Envelope, raw: Any, where: str) -> InboundEvent:
-    event = validate(_DmEvent, raw, where)
+def _dm_event(envelope: _Envelope, raw: Any, *, where: str) -> InboundEvent:
+    event = validate(_DmEvent, raw, where=where)
     at = from_ms(event.created_timestamp)
     if event.type != "message_create" or event.message_create is None:
         return UnsupportedEvent(
@@ -189,8 +189,8 @@ def _dm_event(envelope: _Envelope, raw: Any, where: str) -> InboundEvent:
     )
 
 
-def _read_event(envelope: _Envelope, raw: Any, where: str) -> InboundEvent | None:
-    event = validate(_ReadEvent, raw, where)
+def _read_event(envelope: _Envelope, raw: Any, *, where: str) -> InboundEvent | None:
+    event = validate(_ReadEvent, raw, where=where)
     if event.sender_id == envelope.for_user_id:
         return None  # the business read the person's messages: not a receipt for us
     return DeliveryUpdate(
@@ -205,17 +205,19 @@ def _read_event(envelope: _Envelope, raw: Any, where: str) -> InboundEvent | Non
 def parse_activity(body: bytes, *, clock: Clock) -> ParseResult:
     """Every `*_events` array of an Account Activity delivery."""
     data = json_body(body)
-    envelope = validate(_Envelope, data, "")
+    envelope = validate(_Envelope, data, where="")
     result = ParseResult()
     for key in [k for k in data if k not in _ENVELOPE_KEYS]:
         if key in IGNORED_KEYS:
             result.ignored += len(data[key]) if isinstance(data[key], list) else 1
         elif key == "direct_message_events":
-            items = validate(_Items, {"items": data[key]}, key).items
-            result.events += [_dm_event(envelope, r, f"{key}.{i}") for i, r in enumerate(items)]
+            items = validate(_Items, {"items": data[key]}, where=key).items
+            result.events += [
+                _dm_event(envelope, r, where=f"{key}.{i}") for i, r in enumerate(items)
+            ]
         elif key == "direct_message_mark_read_events":
-            items = validate(_Items, {"items": data[key]}, key).items
-            reads = [_read_event(envelope, r, f"{key}.{i}") for i, r in enumerate(items)]
+            items = validate(_Items, {"items": data[key]}, where=key).items
+            reads = [_read_event(envelope, r, where=f"{key}.{i}") for i, r in enumerate(items)]
             result.events += [e for e in reads if e is not None]
             result.ignored += reads.count(None)
         else:
