@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from dmdesk.simulator.accounts import SimAccount
 from dmdesk.simulator.script import ScriptStep, message_id, target_id
 
+ReceiptStatus = Literal["delivered", "read"]
 _META_REACTIONS = {
     "❤️": "love",
     "👍": "like",
@@ -22,12 +24,12 @@ def ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-def meta_body(object_name: str, account: SimAccount, event: dict[str, Any]) -> dict[str, Any]:
+def meta_body(object_name: str, account: SimAccount, *, event: dict[str, Any]) -> dict[str, Any]:
     entry = {"id": account.account_id, "time": event["timestamp"] + 300, "messaging": [event]}
     return {"object": object_name, "entry": [entry]}
 
 
-def meta_message(platform: str, account: SimAccount, step: ScriptStep) -> dict[str, Any]:
+def meta_message(account: SimAccount, step: ScriptStep, *, platform: str) -> dict[str, Any]:
     event: dict[str, Any] = {
         "sender": {"id": step.person.platform_id(platform)},
         "recipient": {"id": account.account_id},
@@ -184,3 +186,58 @@ def x_message(account: SimAccount, step: ScriptStep) -> dict[str, Any]:
         "direct_message_events": [event],
         "users": x_users(account, step),
     }
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery / read receipt for a message the desk sent to `recipient_id`."""
+
+    recipient_id: str
+    message_id: str
+    status: ReceiptStatus
+    at: datetime
+
+
+def _meta_receipt(account: SimAccount, receipt: Receipt, *, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "sender": {"id": receipt.recipient_id},
+        "recipient": {"id": account.account_id},
+        "timestamp": ms(receipt.at),
+        **body,
+    }
+
+
+def receipt_payload(
+    platform: str, account: SimAccount, *, receipt: Receipt
+) -> dict[str, Any] | None:
+    """The platform's receipt body; None for Telegram (no receipts) and for deliveries on
+    Instagram and X (they report reads only)."""
+    stamp, mid = ms(receipt.at), receipt.message_id
+    delivered = receipt.status == "delivered"
+    if platform == "messenger":
+        body = (
+            {"delivery": {"mids": [mid], "watermark": stamp}}
+            if delivered
+            else {"read": {"watermark": stamp}}
+        )
+        return meta_body("page", account, event=_meta_receipt(account, receipt, body=body))
+    if platform == "instagram" and not delivered:
+        event = _meta_receipt(account, receipt, body={"read": {"mid": mid}})
+        return meta_body("instagram", account, event=event)
+    if platform == "whatsapp":
+        item = {
+            "id": mid,
+            "status": receipt.status,
+            "timestamp": str(stamp // 1000),
+            "recipient_id": receipt.recipient_id,
+        }
+        return whatsapp_body(account, {"statuses": [item]})
+    if platform == "x" and not delivered:
+        read = {
+            "created_timestamp": str(stamp),
+            "sender_id": receipt.recipient_id,
+            "target": {"recipient_id": account.account_id},
+            "last_read_event_id": mid,
+        }
+        return {"for_user_id": account.account_id, "direct_message_mark_read_events": [read]}
+    return None

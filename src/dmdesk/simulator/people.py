@@ -13,13 +13,12 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from dmdesk.simulator import formats
 from dmdesk.simulator.accounts import SimAccount, SimAccounts
+from dmdesk.simulator.formats import ReceiptStatus
 from dmdesk.simulator.script import Person, ScriptStep, StepKind
-
-ReceiptStatus = Literal["delivered", "read"]
 
 
 class Webhook(NamedTuple):
@@ -96,7 +95,7 @@ def _encode(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def sign_for(platform: str, account: SimAccount, payload: dict[str, Any]) -> Webhook:
+def sign_for(platform: str, account: SimAccount, *, payload: dict[str, Any]) -> Webhook:
     """Serialise and authenticate a body the way the platform would, with its dmdesk path."""
     body = _encode(payload)
     headers = {"Content-Type": "application/json"}
@@ -118,8 +117,8 @@ def build_webhook(platform: str, step: ScriptStep, *, accounts: SimAccounts) -> 
     payload: dict[str, Any]
     if platform in ("messenger", "instagram"):
         object_name = "page" if platform == "messenger" else "instagram"
-        event = formats.meta_message(platform, account, step)
-        payload = formats.meta_body(object_name, account, event)
+        event = formats.meta_message(account, step, platform=platform)
+        payload = formats.meta_body(object_name, account, event=event)
     elif platform == "whatsapp":
         payload = formats.whatsapp_message(account, step)
     elif platform == "telegram":
@@ -128,7 +127,7 @@ def build_webhook(platform: str, step: ScriptStep, *, accounts: SimAccounts) -> 
         payload = formats.x_message(account, step)
     else:
         raise ValueError(f"unknown platform {platform!r}")
-    return sign_for(platform, account, payload)
+    return sign_for(platform, account, payload=payload)
 
 
 def build_status_webhook(
@@ -142,54 +141,8 @@ def build_status_webhook(
 ) -> Webhook | None:
     """A delivery / read receipt for a message the desk sent; None where the platform has none."""
     account = accounts.get(platform)
-    payload = _receipt_payload(platform, account, recipient_id, message_id, status, at)
-    return sign_for(platform, account, payload) if payload is not None else None
-
-
-def _receipt_payload(
-    platform: str,
-    account: SimAccount,
-    recipient_id: str,
-    message_id: str,
-    status: ReceiptStatus,
-    at: datetime,
-) -> dict[str, Any] | None:
-    stamp = formats.ms(at)
-    if platform == "messenger":
-        body = (
-            {"delivery": {"mids": [message_id], "watermark": stamp}}
-            if status == "delivered"
-            else {"read": {"watermark": stamp}}
-        )
-        event = {
-            "sender": {"id": recipient_id},
-            "recipient": {"id": account.account_id},
-            "timestamp": stamp,
-            **body,
-        }
-        return formats.meta_body("page", account, event)
-    if platform == "instagram" and status == "read":
-        event = {
-            "sender": {"id": recipient_id},
-            "recipient": {"id": account.account_id},
-            "timestamp": stamp,
-            "read": {"mid": message_id},
-        }
-        return formats.meta_body("instagram", account, event)
-    if platform == "whatsapp":
-        item = {
-            "id": message_id,
-            "status": status,
-            "timestamp": str(stamp // 1000),
-            "recipient_id": recipient_id,
-        }
-        return formats.whatsapp_body(account, {"statuses": [item]})
-    if platform == "x" and status == "read":
-        read = {
-            "created_timestamp": str(stamp),
-            "sender_id": recipient_id,
-            "target": {"recipient_id": account.account_id},
-            "last_read_event_id": message_id,
-        }
-        return {"for_user_id": account.account_id, "direct_message_mark_read_events": [read]}
-    return None  # Telegram has no receipts; Instagram and X report reads only
+    receipt = formats.Receipt(
+        recipient_id=recipient_id, message_id=message_id, status=status, at=at
+    )
+    payload = formats.receipt_payload(platform, account, receipt=receipt)
+    return sign_for(platform, account, payload=payload) if payload is not None else None

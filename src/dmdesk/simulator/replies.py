@@ -36,7 +36,7 @@ class IdMaker:
         return shapes[platform]
 
 
-def _graph_error(message: str, code: int, subcode: int | None = None) -> dict[str, Any]:
+def _graph_error(message: str, code: int, *, subcode: int | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -44,7 +44,7 @@ def _graph_error(message: str, code: int, subcode: int | None = None) -> dict[st
     return {"error": error}
 
 
-def _cloud_error(code: int, message: str, details: str) -> dict[str, Any]:
+def _cloud_error(code: int, message: str, *, details: str) -> dict[str, Any]:
     return {
         "error": {
             "message": f"(#{code}) {message}",
@@ -59,22 +59,26 @@ def _cloud_error(code: int, message: str, details: str) -> dict[str, Any]:
 _META_ERRORS: dict[SimError, dict[str, Any]] = {
     "rate_limit": _graph_error("(#613) Calls to this api have exceeded the rate limit.", 613),
     "outside_window": _graph_error(
-        "(#10) This message is sent outside of allowed window.", 10, 2018278
+        "(#10) This message is sent outside of allowed window.", 10, subcode=2018278
     ),
-    "unavailable": _graph_error("(#551) This person isn't available right now.", 551, 1545041),
+    "unavailable": _graph_error(
+        "(#551) This person isn't available right now.", 551, subcode=1545041
+    ),
 }
 _CLOUD_ERRORS: dict[SimError, dict[str, Any]] = {
     "rate_limit": _cloud_error(
         130429,
         "Rate limit hit",
-        "Too many messages sent from this phone number in a short period of time",
+        details="Too many messages sent from this phone number in a short period of time",
     ),
     "outside_window": _cloud_error(
         131047,
         "Re-engagement message",
-        "More than 24 hours have passed since the customer last replied to this number.",
+        details="More than 24 hours have passed since the customer last replied to this number.",
     ),
-    "unavailable": _cloud_error(131026, "Message undeliverable", "Unable to deliver message."),
+    "unavailable": _cloud_error(
+        131026, "Message undeliverable", details="Unable to deliver message."
+    ),
 }
 _TELEGRAM_ERRORS: dict[SimError, tuple[int, str]] = {
     "rate_limit": (429, "Too Many Requests: retry after 7"),
@@ -148,7 +152,7 @@ def telegram_success(request: dict[str, Any], message_id: str, *, now: datetime)
     return Reply(200, {"ok": True, "result": result}, {}, message_id)
 
 
-def x_success(account_id: str, participant_id: str, message_id: str) -> Reply:
+def x_success(account_id: str, participant_id: str, *, message_id: str) -> Reply:
     # One-to-one conversation ids are "<smaller id>-<larger id>", compared as integers.
     low, high = sorted((account_id, participant_id), key=lambda v: int(v) if v.isdigit() else 0)
     data = {"dm_conversation_id": f"{low}-{high}", "dm_event_id": message_id}

@@ -78,10 +78,11 @@ def plan_traffic(
                     planned.append(Planned(platform, script, step, hook))
             seq += len(SCRIPTS[script])
     planned.sort(key=lambda p: p.step.at)
-    return _shuffle_a_little(_with_duplicates(planned, rng, duplicate_rate), rng, reorder_rate)
+    noisy = _with_duplicates(planned, rng, rate=duplicate_rate)
+    return _shuffle_a_little(noisy, rng, rate=reorder_rate)
 
 
-def _with_duplicates(planned: list[Planned], rng: random.Random, rate: float) -> list[Planned]:
+def _with_duplicates(planned: list[Planned], rng: random.Random, *, rate: float) -> list[Planned]:
     result = list(planned)
     for item in planned:
         if rng.random() < rate:
@@ -91,7 +92,7 @@ def _with_duplicates(planned: list[Planned], rng: random.Random, rate: float) ->
     return result
 
 
-def _shuffle_a_little(planned: list[Planned], rng: random.Random, rate: float) -> list[Planned]:
+def _shuffle_a_little(planned: list[Planned], rng: random.Random, *, rate: float) -> list[Planned]:
     result = list(planned)
     for i in range(len(result) - 1):
         if rng.random() < rate:

@@ -19,18 +19,20 @@ delivery / read webhooks (where the platform has them) posted back to the desk.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from fastapi import BackgroundTasks, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from dmdesk.domain.clock import Clock, utcnow
 from dmdesk.simulator import replies
 from dmdesk.simulator.accounts import PLATFORMS, SimAccounts
-from dmdesk.simulator.people import ReceiptStatus, build_status_webhook
+from dmdesk.simulator.formats import ReceiptStatus
+from dmdesk.simulator.people import build_status_webhook
 from dmdesk.simulator.replies import IdMaker, Reply, SimError
 
 DEFAULT_PREFIXES = {platform: f"/{platform}" for platform in PLATFORMS}
@@ -64,34 +66,19 @@ class FailOrder(BaseModel):
 
 def create_app(config: SimulatorConfig | None = None) -> FastAPI:
     """The simulator app; its state is `app.state.sim` (a SimState)."""
-    config = config or SimulatorConfig()
+    sim = _Simulator(config or SimulatorConfig(), SimState())
     app = FastAPI(title="dmdesk platform simulator", openapi_url=None)
-    state = SimState()
-    app.state.sim = state
-    _control_routes(app, state)
-    prefixes = config.prefixes
+    app.state.sim = sim.state
+    _control_routes(app, sim.state)
+    prefixes = sim.config.prefixes
+    paths = {
+        "telegram": f"{prefixes['telegram']}/bot{{token}}/{{method}}",
+        "x": f"{prefixes['x']}/2/dm_conversations/with/{{participant_id}}/messages",
+    }
     for platform in ("messenger", "instagram", "whatsapp"):
-        _send_route(
-            app,
-            config,
-            state,
-            platform=platform,
-            path=f"{prefixes[platform]}/{{version}}/{{node_id}}/messages",
-        )
-    _send_route(
-        app,
-        config,
-        state,
-        platform="telegram",
-        path=f"{prefixes['telegram']}/bot{{token}}/{{method}}",
-    )
-    _send_route(
-        app,
-        config,
-        state,
-        platform="x",
-        path=f"{prefixes['x']}/2/dm_conversations/with/{{participant_id}}/messages",
-    )
+        paths[platform] = f"{prefixes[platform]}/{{version}}/{{node_id}}/messages"
+    for platform, path in paths.items():
+        app.add_api_route(path, sim.handler(platform), methods=["POST"], name=f"send_{platform}")
     return app
 
 
@@ -114,62 +101,110 @@ def _control_routes(app: FastAPI, state: SimState) -> None:
         return {"ok": True}
 
 
-def _send_route(
-    app: FastAPI, config: SimulatorConfig, state: SimState, *, platform: str, path: str
-) -> None:
-    async def handle(request: Request, background: BackgroundTasks) -> JSONResponse:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        params = dict(request.path_params)
-        reply = _answer(config, state, platform, body if isinstance(body, dict) else {}, params)
-        state.requests.append(
-            {
-                "platform": platform,
-                "method": request.method,
-                "path": request.url.path,
-                "headers": dict(request.headers),
-                "json": body,
-                "status": reply.status,
-                "response": reply.body,
-                "at": config.clock().isoformat(),
-            }
-        )
-        if reply.message_id and reply.status < 300:
-            recipient = _recipient(platform, body if isinstance(body, dict) else {}, params)
-            background.add_task(
-                _post_receipts, config, state, platform, recipient, reply.message_id
+@dataclass(frozen=True)
+class _Call:
+    """One request to a simulated send API."""
+
+    platform: str
+    body: dict[str, Any]
+    params: dict[str, str]
+
+    @property
+    def recipient(self) -> str:
+        if self.platform in ("messenger", "instagram"):
+            recipient = self.body.get("recipient")
+            return str(recipient.get("id", "")) if isinstance(recipient, dict) else ""
+        if self.platform == "x":
+            return self.params.get("participant_id", "")
+        return str(self.body.get("to" if self.platform == "whatsapp" else "chat_id", ""))
+
+
+@dataclass(frozen=True)
+class _Simulator:
+    config: SimulatorConfig
+    state: SimState
+
+    def handler(self, platform: str) -> Callable[[Request, BackgroundTasks], Awaitable[Response]]:
+        async def handle(request: Request, background: BackgroundTasks) -> Response:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            call = _Call(
+                platform, body if isinstance(body, dict) else {}, dict(request.path_params)
             )
-        return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+            reply = self.answer(call)
+            self.state.requests.append(
+                {
+                    "platform": platform,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "headers": dict(request.headers),
+                    "json": body,
+                    "status": reply.status,
+                    "response": reply.body,
+                    "at": self.config.clock().isoformat(),
+                }
+            )
+            if reply.message_id and reply.status < 300:
+                background.add_task(self.post_receipts, call, message_id=reply.message_id)
+            return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
 
-    app.add_api_route(path, handle, methods=["POST"], name=f"send_{platform}")
+        return handle
 
-
-def _answer(
-    config: SimulatorConfig,
-    state: SimState,
-    platform: str,
-    body: dict[str, Any],
-    params: dict[str, str],
-) -> Reply:
-    queue = state.failures.get(platform)
-    if queue:
-        return replies.failure(platform, queue.pop(0), now=config.clock())
-    missing = _missing_field(platform, body)
-    if missing:
-        return _bad_request(platform, missing)
-    message_id = state.ids.next(platform)
-    if platform in ("messenger", "instagram"):
-        return replies.graph_success(str(body["recipient"]["id"]), message_id)
-    if platform == "whatsapp":
-        if body.get("status") == "read":
+    def answer(self, call: _Call) -> Reply:
+        queue = self.state.failures.get(call.platform)
+        if queue:
+            return replies.failure(call.platform, queue.pop(0), now=self.config.clock())
+        missing = _missing_field(call.platform, call.body)
+        if missing:
+            return _bad_request(call.platform, missing)
+        if call.platform == "whatsapp" and call.body.get("status") == "read":
             return Reply(200, {"success": True})
-        return replies.cloud_success(str(body["to"]), message_id)
-    if platform == "telegram":
-        return replies.telegram_success(body, message_id, now=config.clock())
-    own = config.accounts.by_platform["x"].account_id if "x" in config.accounts.by_platform else "0"
-    return replies.x_success(own, params["participant_id"], message_id)
+        message_id = self.state.ids.next(call.platform)
+        if call.platform in ("messenger", "instagram"):
+            return replies.graph_success(call.recipient, message_id)
+        if call.platform == "whatsapp":
+            return replies.cloud_success(call.recipient, message_id)
+        if call.platform == "telegram":
+            return replies.telegram_success(call.body, message_id, now=self.config.clock())
+        accounts = self.config.accounts.by_platform
+        own = accounts["x"].account_id if "x" in accounts else "0"
+        return replies.x_success(own, call.recipient, message_id=message_id)
+
+    async def post_receipts(self, call: _Call, *, message_id: str) -> None:
+        """Signed delivery / read webhooks for an accepted send, posted back to the desk."""
+        desk, accounts = self.config.desk_base_url, self.config.accounts
+        if not desk or call.platform not in accounts.by_platform:
+            return
+        async with httpx.AsyncClient(timeout=10) as client:
+            for status in self.config.receipts:
+                await asyncio.sleep(self.config.receipt_delay_s)
+                hook = build_status_webhook(
+                    call.platform,
+                    accounts=accounts,
+                    recipient_id=call.recipient,
+                    message_id=message_id,
+                    status=status,
+                    at=self.config.clock(),
+                )
+                if hook is None:
+                    continue
+                try:
+                    resp = await client.post(
+                        desk.rstrip("/") + hook.path, content=hook.body, headers=hook.headers
+                    )
+                    outcome: int | str = resp.status_code
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                self.state.receipts_posted.append(
+                    {
+                        "platform": call.platform,
+                        "status": status,
+                        "message_id": message_id,
+                        "outcome": outcome,
+                    }
+                )
 
 
 def _missing_field(platform: str, body: dict[str, Any]) -> str | None:
@@ -195,47 +230,3 @@ def _bad_request(platform: str, field_name: str) -> Reply:
             {"ok": False, "error_code": 400, "description": f"Bad Request: {field_name} is empty"},
         )
     return Reply(400, {"title": "Invalid Request", "detail": message, "status": 400})
-
-
-def _recipient(platform: str, body: dict[str, Any], params: dict[str, str]) -> str:
-    if platform in ("messenger", "instagram"):
-        return str(body.get("recipient", {}).get("id", ""))
-    if platform == "whatsapp":
-        return str(body.get("to", ""))
-    if platform == "x":
-        return params.get("participant_id", "")
-    return str(body.get("chat_id", ""))
-
-
-async def _post_receipts(
-    config: SimulatorConfig, state: SimState, platform: str, recipient: str, message_id: str
-) -> None:
-    if not config.desk_base_url or platform not in config.accounts.by_platform:
-        return
-    async with httpx.AsyncClient(timeout=10) as client:
-        for status in config.receipts:
-            await asyncio.sleep(config.receipt_delay_s)
-            hook = build_status_webhook(
-                platform,
-                accounts=config.accounts,
-                recipient_id=recipient,
-                message_id=message_id,
-                status=status,
-                at=config.clock(),
-            )
-            if hook is None:
-                continue
-            url = config.desk_base_url.rstrip("/") + hook.path
-            try:
-                resp = await client.post(url, content=hook.body, headers=hook.headers)
-                outcome: int | str = resp.status_code
-            except httpx.HTTPError as exc:
-                outcome = type(exc).__name__
-            state.receipts_posted.append(
-                {
-                    "platform": platform,
-                    "status": status,
-                    "message_id": message_id,
-                    "outcome": outcome,
-                }
-            )
