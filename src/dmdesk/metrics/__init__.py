@@ -1,0 +1,1 @@
+"""Measurement: DM metrics from the event log, rollups, reports, spikes and topics."""

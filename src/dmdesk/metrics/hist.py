@@ -1,0 +1,85 @@
+"""Exact histograms (value -> count) packed as int64 arrays, and percentiles over them.
+
+Percentiles use linear interpolation between closest ranks (numpy's default, "type 7"):
+rank h = (n - 1) * p over the sorted values, interpolating between floor(h) and ceil(h).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Counts = Mapping[int, int]
+_DTYPE = np.dtype("<i8")
+
+
+def pack(counts: Counts) -> bytes | None:
+    items = sorted((v, c) for v, c in counts.items() if c)
+    if not items:
+        return None
+    values = np.array([v for v, _ in items], dtype=_DTYPE)
+    freq = np.array([c for _, c in items], dtype=_DTYPE)
+    return values.tobytes() + freq.tobytes()
+
+
+def unpack(blob: bytes | None) -> Counter[int]:
+    values, freq = _arrays(blob)
+    return Counter(dict(zip(values.tolist(), freq.tolist(), strict=True)))
+
+
+def _arrays(blob: bytes | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    if not blob:
+        empty = np.zeros(0, dtype=_DTYPE)
+        return empty, empty
+    flat = np.frombuffer(blob, dtype=_DTYPE)
+    half = flat.size // 2
+    return flat[:half], flat[half:]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Sorted distinct values with their counts, merged from any number of histograms."""
+
+    values: npt.NDArray[np.int64]
+    counts: npt.NDArray[np.int64]
+
+    @staticmethod
+    def merge(blobs: Iterable[bytes | None]) -> Distribution:
+        parts = [_arrays(b) for b in blobs if b]
+        if not parts:
+            empty = np.zeros(0, dtype=_DTYPE)
+            return Distribution(empty, empty)
+        values = np.concatenate([p[0] for p in parts])
+        counts = np.concatenate([p[1] for p in parts])
+        uniq, inverse = np.unique(values, return_inverse=True)
+        summed = np.bincount(inverse, weights=counts, minlength=uniq.size)
+        return Distribution(uniq, np.rint(summed).astype(_DTYPE))
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    def percentile(self, p: float) -> float | None:
+        n = self.n
+        if n == 0:
+            return None
+        h = (n - 1) * p
+        low, high = int(np.floor(h)), int(np.ceil(h))
+        upper = np.cumsum(self.counts)  # value i covers sorted ranks [upper[i-1], upper[i])
+        v_low = float(self.values[np.searchsorted(upper, low, side="right")])
+        v_high = float(self.values[np.searchsorted(upper, high, side="right")])
+        return v_low + (v_high - v_low) * (h - low)
+
+    def bins(self, edges: Iterable[int]) -> list[int]:
+        """Counts per [edge_i, edge_i+1) bin, the last bin open-ended."""
+        edge_list = list(edges)
+        idx = np.searchsorted(np.array(edge_list, dtype=_DTYPE), self.values, side="right") - 1
+        out = [0] * len(edge_list)
+        for i, c in zip(idx.tolist(), self.counts.tolist(), strict=True):
+            if i >= 0:
+                out[i] += c
+        return out

@@ -1,0 +1,273 @@
+"""Reports answered from the rollups: the summary of every metric, breakdowns by a
+dimension, volume by day/week/hour, the weekday x hour heatmap and distributions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from dmdesk.metrics import definitions as d
+from dmdesk.metrics.hist import Distribution
+from dmdesk.models.metrics import MetricCell, MetricHourly
+
+SUMMARY_METRICS = (
+    "first_response_time", "next_reply_time", "reply_time", "time_to_resolution",
+    "inbound_messages", "conversations_started", "completion_rate", "lead_qualification_rate",
+    "conversion_rate", "csat", "escalation_rate", "sla_attainment", "human_replies",
+)  # fmt: skip
+_COUNTED = (d.INBOUND, d.STARTED, d.COMPLETED, d.QUALIFIED, d.CONVERTED, d.CONVERSION_VALUE,
+            d.ESCALATED, d.SLA_TRACKED, d.SLA_ATTAINED, d.HUMAN_REPLIES)  # fmt: skip
+Ts = TypeVarTuple("Ts")
+_DIM_COLUMN = {
+    "channel": MetricCell.channel_id,
+    "team": MetricCell.team_id,
+    "agent": MetricCell.agent_id,
+    "category": MetricCell.category,
+}
+
+
+@dataclass
+class Bag:
+    """Everything the rollups hold for one slice and period, merged."""
+
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    blobs: dict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
+
+    def take(self, metric: str, n: int, total: int, blob: bytes | None) -> None:
+        self.counts[metric] += n
+        self.totals[metric] += total
+        if blob:
+            self.blobs[metric].append(blob)
+
+    def dist(self, *metrics: str) -> Distribution:
+        return Distribution.merge(b for m in metrics for b in self.blobs.get(m, ()))
+
+
+def _where_slice(query: Select[*Ts], flt: d.ReportFilter, *, open_dim: str | None) -> Select[*Ts]:
+    dims = flt.slice()
+    fixed = {"channel": dims.channel_id, "team": dims.team_id, "agent": dims.agent_id,
+             "category": dims.category}  # fmt: skip
+    for name, column in _DIM_COLUMN.items():
+        if name == open_dim:
+            query = query.where(column != (d.ALL_CATEGORY if name == "category" else d.ALL_ID))
+            if fixed[name] not in (d.ALL_ID, d.ALL_CATEGORY):
+                query = query.where(column == fixed[name])
+        else:
+            query = query.where(column == fixed[name])
+    return query
+
+
+def _metrics_for(hours: d.HoursMode) -> list[str]:
+    return [d.stored(m, hours) for m in d.DURATIONS] + [d.CSAT, *_COUNTED]
+
+
+def load_bags(
+    session: Session, workspace_id: int, flt: d.ReportFilter, *, group_by: str | None = None
+) -> dict[Any, Bag]:
+    """Merged rollup cells per value of `group_by` (a single bag under None without it)."""
+    key_col = _DIM_COLUMN[group_by] if group_by else MetricCell.workspace_id
+    query = select(key_col, MetricCell.metric, MetricCell.n, MetricCell.total, MetricCell.hist)
+    query = _where_slice(query, flt, open_dim=group_by).where(
+        MetricCell.workspace_id == workspace_id,
+        MetricCell.metric.in_(_metrics_for(flt.hours)),
+        MetricCell.day >= flt.start,
+        MetricCell.day <= flt.end,
+    )
+    bags: dict[Any, Bag] = defaultdict(Bag)
+    for key, metric, n, total, blob in session.execute(query):
+        bags[key if group_by else None].take(_plain(metric), n, total, blob)
+    return bags
+
+
+def _plain(metric: str) -> str:
+    return metric.removesuffix(d.BUSINESS_SUFFIX)
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value / 1000, 3)
+
+
+def duration_stats(bag: Bag, *metrics: str) -> dict[str, Any]:
+    dist = bag.dist(*metrics)
+    n = dist.n
+    total = sum(bag.totals.get(m, 0) for m in metrics)
+    return {
+        "median_s": _seconds(dist.percentile(0.5)),
+        "p90_s": _seconds(dist.percentile(0.9)),
+        "mean_s": _seconds(total / n) if n else None,
+        "n": n,
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def csat_stats(bag: Bag) -> dict[str, Any]:
+    dist = bag.dist(d.CSAT)
+    n = dist.n
+    happy = int(sum(c for v, c in zip(dist.values, dist.counts, strict=True) if v >= 4))
+    return {
+        "share_4_5": _rate(happy, n),
+        "mean": round(bag.totals.get(d.CSAT, 0) / n, 3) if n else None,
+        "median": dist.percentile(0.5),
+        "p90": dist.percentile(0.9),
+        "n": n,
+    }
+
+
+def _rate_stats(bag: Bag, metric: str, name: str) -> dict[str, Any]:
+    started = bag.counts.get(d.STARTED, 0)
+    part = bag.counts.get(metric, 0)
+    return {"rate": _rate(part, started), name: part, "n": started}
+
+
+def summarize(bag: Bag) -> dict[str, Any]:
+    c = bag.counts
+    sla_n = c.get(d.SLA_TRACKED, 0)
+    return {
+        "first_response_time": duration_stats(bag, d.FIRST_RESPONSE),
+        "next_reply_time": duration_stats(bag, d.NEXT_REPLY),
+        "reply_time": duration_stats(bag, d.FIRST_RESPONSE, d.NEXT_REPLY),
+        "time_to_resolution": duration_stats(bag, d.RESOLUTION),
+        "inbound_messages": {"count": c.get(d.INBOUND, 0)},
+        "conversations_started": {"count": c.get(d.STARTED, 0)},
+        "completion_rate": _rate_stats(bag, d.COMPLETED, "completed"),
+        "lead_qualification_rate": _rate_stats(bag, d.QUALIFIED, "qualified"),
+        "conversion_rate": {
+            **_rate_stats(bag, d.CONVERTED, "converted"),
+            "value": round(bag.totals.get(d.CONVERSION_VALUE, 0) / 100, 2),
+        },
+        "csat": csat_stats(bag),
+        "escalation_rate": _rate_stats(bag, d.ESCALATED, "escalated"),
+        "sla_attainment": {
+            "rate": _rate(c.get(d.SLA_ATTAINED, 0), sla_n),
+            "attained": c.get(d.SLA_ATTAINED, 0),
+            "n": sla_n,
+        },
+        "human_replies": {"count": c.get(d.HUMAN_REPLIES, 0)},
+    }
+
+
+def summary(session: Session, workspace_id: int, flt: d.ReportFilter) -> dict[str, Any]:
+    """Every metric of docs/METRICS.md for the filter, keyed by metric name."""
+    bag = load_bags(session, workspace_id, flt).get(None, Bag())
+    return summarize(bag)
+
+
+def breakdown(
+    session: Session, workspace_id: int, flt: d.ReportFilter, *, by: str
+) -> list[dict[str, Any]]:
+    """One row per value of `by` (channel, team, agent, category) with its headline numbers."""
+    if by not in _DIM_COLUMN:
+        raise ValueError(f"cannot break down by {by!r}")
+    rows = []
+    for key, bag in load_bags(session, workspace_id, flt, group_by=by).items():
+        s = summarize(bag)
+        rows.append({
+            "key": key,
+            "conversations_started": s["conversations_started"]["count"],
+            "human_replies": s["human_replies"]["count"],
+            "first_response_time": s["first_response_time"],
+            "time_to_resolution": s["time_to_resolution"],
+            "completion_rate": s["completion_rate"]["rate"],
+            "sla_attainment": s["sla_attainment"]["rate"],
+            "csat_share_4_5": s["csat"]["share_4_5"],
+            "csat_n": s["csat"]["n"],
+        })  # fmt: skip
+    return sorted(rows, key=lambda r: (-r["conversations_started"], str(r["key"])))
+
+
+def daily_volume(
+    session: Session, workspace_id: int, flt: d.ReportFilter
+) -> dict[date, dict[str, int]]:
+    """Inbound messages and new conversations per local day of the period."""
+    query = select(MetricCell.day, MetricCell.metric, MetricCell.n)
+    query = _where_slice(query, flt, open_dim=None).where(
+        MetricCell.workspace_id == workspace_id,
+        MetricCell.metric.in_([d.INBOUND, d.STARTED]),
+        MetricCell.day >= flt.start,
+        MetricCell.day <= flt.end,
+    )
+    out: dict[date, dict[str, int]] = {}
+    day = flt.start
+    while day <= flt.end:
+        out[day] = {d.INBOUND: 0, d.STARTED: 0}
+        day += timedelta(days=1)
+    for day_, metric, n in session.execute(query):
+        out[day_][metric] += n
+    return out
+
+
+def weekly_volume(daily: dict[date, dict[str, int]]) -> dict[date, dict[str, int]]:
+    """Days folded into weeks starting on Monday."""
+    weeks: dict[date, dict[str, int]] = {}
+    for day, counts in daily.items():
+        monday = day - timedelta(days=day.weekday())
+        week = weeks.setdefault(monday, {d.INBOUND: 0, d.STARTED: 0})
+        for metric, n in counts.items():
+            week[metric] += n
+    return weeks
+
+
+class TooManyFilters(ValueError):
+    """Hourly rollups keep one dimension at a time."""
+
+
+def hourly_counts(
+    session: Session,
+    workspace_id: int,
+    flt: d.ReportFilter,
+    *,
+    metric: str = d.INBOUND,
+    per_channel: bool = False,
+) -> list[tuple[date, int, int, int]]:
+    """(day, hour, channel or 0, count) rows of an hourly metric."""
+    if flt.filter_count > 1 or (per_channel and flt.filter_count and flt.channel_id is None):
+        raise TooManyFilters("hourly figures support one filter at a time")
+    dims = flt.slice()
+    query = select(MetricHourly.day, MetricHourly.hour, MetricHourly.channel_id, MetricHourly.n)
+    for column, value in (
+        (MetricHourly.team_id, dims.team_id),
+        (MetricHourly.agent_id, dims.agent_id),
+        (MetricHourly.category, dims.category),
+    ):
+        query = query.where(column == value)
+    if per_channel and flt.channel_id is None:
+        query = query.where(MetricHourly.channel_id != d.ALL_ID)
+    else:
+        query = query.where(MetricHourly.channel_id == dims.channel_id)
+    query = query.where(
+        MetricHourly.workspace_id == workspace_id,
+        MetricHourly.metric == metric,
+        MetricHourly.day >= flt.start,
+        MetricHourly.day <= flt.end,
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+
+
+def heatmap(rows: Iterable[tuple[date, int, int, int]]) -> list[list[int]]:
+    """7 x 24 counts: weekday (Monday first) by local hour."""
+    grid = [[0] * 24 for _ in range(7)]
+    for day, hour, _channel, n in rows:
+        grid[day.weekday()][hour] += n
+    return grid
+
+
+RESPONSE_BINS_S: Sequence[int] = (0, 60, 300, 900, 1800, 3600, 4 * 3600, 8 * 3600, 86400)
+
+
+def response_histogram(
+    session: Session, workspace_id: int, flt: d.ReportFilter
+) -> list[tuple[int, int]]:
+    """(bin start in seconds, first responses in the bin) for the period."""
+    bag = load_bags(session, workspace_id, flt).get(None, Bag())
+    counts = bag.dist(d.FIRST_RESPONSE).bins(s * 1000 for s in RESPONSE_BINS_S)
+    return list(zip(RESPONSE_BINS_S, counts, strict=True))
