@@ -168,7 +168,7 @@ def graph_post(
     payload: dict[str, Any],
     classify: GraphClassifier = classify_graph_error,
 ) -> tuple[SendResult | None, dict[str, Any]]:
-    """POST to `/{version}/{node_id}/messages`; returns (failure, None) or (None, success body)."""
+    """POST to `/{version}/{node_id}/messages`: (None, body) on success, else (failure, body)."""
     try:
         resp = client.post(
             graph_url(config, node_id),
@@ -187,7 +187,16 @@ def _graph_failure(status: int, body: dict[str, Any], *, classify: GraphClassifi
     try:
         error = _GraphErrorEnvelope.model_validate(body).error
     except ValidationError:
-        error_class: ErrorClass = "retry" if status >= 500 or status == 429 else "permanent"
+        # No Graph envelope (a proxy or an outage page): judge by the HTTP status alone.
+        if status == 429:
+            return SendResult(
+                ok=False,
+                error_class="rate_limited",
+                error_code="http_429",
+                retry_after_s=DEFAULT_RATE_LIMIT_WAIT_S,
+                raw=body,
+            )
+        error_class: ErrorClass = "retry" if status >= 500 else "permanent"
         return SendResult(ok=False, error_class=error_class, error_code=f"http_{status}", raw=body)
     error_class, wait = classify(error)
     return SendResult(

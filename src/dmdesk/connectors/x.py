@@ -22,7 +22,8 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -163,8 +164,18 @@ def _media(data: _MessageData) -> tuple[str, tuple[Attachment, ...]]:
     return text, (attachment,)
 
 
-def _dm_event(envelope: _Envelope, raw: Any, *, where: str) -> InboundEvent:
-    event = validate(_DmEvent, raw, where=where)
+@dataclass(frozen=True)
+class _Item:
+    """One element of an `*_events` array, with the envelope it came in and its JSON path."""
+
+    envelope: _Envelope
+    raw: Any
+    where: str
+
+
+def _dm_event(item: _Item) -> InboundEvent | None:
+    envelope, raw = item.envelope, item.raw
+    event = validate(_DmEvent, raw, where=item.where)
     at = from_ms(event.created_timestamp)
     if event.type != "message_create" or event.message_create is None:
         return UnsupportedEvent(
@@ -189,8 +200,9 @@ def _dm_event(envelope: _Envelope, raw: Any, *, where: str) -> InboundEvent:
     )
 
 
-def _read_event(envelope: _Envelope, raw: Any, *, where: str) -> InboundEvent | None:
-    event = validate(_ReadEvent, raw, where=where)
+def _read_event(item: _Item) -> InboundEvent | None:
+    envelope = item.envelope
+    event = validate(_ReadEvent, item.raw, where=item.where)
     if event.sender_id == envelope.for_user_id:
         return None  # the business read the person's messages: not a receipt for us
     return DeliveryUpdate(
@@ -202,24 +214,26 @@ def _read_event(envelope: _Envelope, raw: Any, *, where: str) -> InboundEvent | 
     )
 
 
+HANDLERS: dict[str, Callable[[_Item], InboundEvent | None]] = {
+    "direct_message_events": _dm_event,
+    "direct_message_mark_read_events": _read_event,
+}
+
+
 def parse_activity(body: bytes, *, clock: Clock) -> ParseResult:
     """Every `*_events` array of an Account Activity delivery."""
     data = json_body(body)
     envelope = validate(_Envelope, data, where="")
     result = ParseResult()
     for key in [k for k in data if k not in _ENVELOPE_KEYS]:
+        handler = HANDLERS.get(key)
         if key in IGNORED_KEYS:
             result.ignored += len(data[key]) if isinstance(data[key], list) else 1
-        elif key == "direct_message_events":
+        elif handler is not None:
             items = validate(_Items, {"items": data[key]}, where=key).items
-            result.events += [
-                _dm_event(envelope, r, where=f"{key}.{i}") for i, r in enumerate(items)
-            ]
-        elif key == "direct_message_mark_read_events":
-            items = validate(_Items, {"items": data[key]}, where=key).items
-            reads = [_read_event(envelope, r, where=f"{key}.{i}") for i, r in enumerate(items)]
-            result.events += [e for e in reads if e is not None]
-            result.ignored += reads.count(None)
+            events = [handler(_Item(envelope, raw, f"{key}.{i}")) for i, raw in enumerate(items)]
+            result.events += [e for e in events if e is not None]
+            result.ignored += events.count(None)
         else:
             raw = {key: data[key]}
             result.events.append(
