@@ -106,3 +106,16 @@ def test_ids_sent_as_numbers_become_strings() -> None:
     (event,) = result.events
     assert event.account_id == "100000000000001"
     assert event.to_json()["contact"]["external_id"] == "2000000000000001"
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason=SKIP_REASON)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_no_expected_file_outlives_its_fixture(platform: str) -> None:
+    fixtures = {p.stem for p in reference_fixtures(platform) + team_fixtures(platform)}
+    folder = Path(__file__).parent / platform
+    stale = [
+        p.name
+        for p in folder.glob("*.expected.json")
+        if p.name.removesuffix(".expected.json") not in fixtures
+    ]
+    assert stale == []
