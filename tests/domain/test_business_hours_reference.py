@@ -30,7 +30,7 @@ ZONES = [
 CALENDARS = [("GB", None), ("US", "NY"), ("AU", "NSW"), ("IN", None), ("DE", "BY")]
 MINUTE = timedelta(minutes=1)
 PROPERTY = settings(
-    max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

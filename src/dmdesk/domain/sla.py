@@ -235,9 +235,10 @@ def compute_sla(
         raise ValueError("a business-hours policy needs a schedule")
     row = policy.target_for(priority, category)
     timeline = _timeline(events, now)
-    ctx = _Context(policy=policy, schedule=schedule, timeline=timeline, now=now)
+    final = _final_status(events)
+    ctx = _Context(policy=policy, schedule=schedule, timeline=timeline, now=now, final=final)
     first, cycles = _response_windows(events)
-    resolution = _resolution_window(events, timeline)
+    resolution = _resolution_window(events, final)
     nexts = [ctx.clock(TargetKind.NEXT_RESPONSE, row, window) for window in cycles]
     next_cycles = tuple(clock for clock in nexts if clock is not None)
     return SlaReport(
@@ -298,13 +299,20 @@ def _response_windows(events: Sequence[SlaEvent]) -> tuple[Window | None, list[W
     return first, cycles
 
 
-def _resolution_window(events: Sequence[SlaEvent], timeline: list[Segment]) -> Window | None:
+def _final_status(events: Sequence[SlaEvent]) -> ConversationStatus:
+    """The status after every event, zero-length moments included."""
+    status = ConversationStatus.OPEN
+    for event in events:
+        status = _STATUS_OF.get(event.kind, status)
+    return status
+
+
+def _resolution_window(events: Sequence[SlaEvent], final: ConversationStatus) -> Window | None:
     start = next((e.at for e in events if e.kind is SlaEventKind.INBOUND), None)
     if start is None:
         return None
     resolved = [e.at for e in events if e.kind is SlaEventKind.RESOLVED and e.at >= start]
-    last_status = timeline[-1][2] if timeline else ConversationStatus.OPEN
-    if resolved and last_status is ConversationStatus.RESOLVED:
+    if resolved and final is ConversationStatus.RESOLVED:
         return start, resolved[-1]
     return start, None
 
@@ -315,6 +323,7 @@ class _Context:
     schedule: Schedule | None
     timeline: list[Segment]
     now: datetime
+    final: ConversationStatus  # the status at `now`
 
     def counts(self, status: ConversationStatus) -> bool:
         if status is ConversationStatus.SNOOZED:
@@ -329,7 +338,7 @@ class _Context:
             return None
         start, stop = window[0].astimezone(UTC), window[1] and window[1].astimezone(UTC)
         counted, pauses = self.split(start, stop or self.now)
-        running = stop is None and self.counts(self.status_at_now())
+        running = stop is None and self.counts(self.final)
         due = self.reach(counted, goal, running=running)
         warning = self.reach(counted, goal * self.policy.warning_fraction, running=running)
         return TargetClock(
@@ -340,12 +349,9 @@ class _Context:
             elapsed=sum((b - a for a, b in counted), timedelta()),
             due_at=due,
             warning_at=warning,
-            state=self.state(stop, due, warning, pauses),
+            state=self.state(stop, due, warning),
             paused=tuple(pauses),
         )
-
-    def status_at_now(self) -> ConversationStatus:
-        return self.timeline[-1][2] if self.timeline else ConversationStatus.OPEN
 
     def split(self, start: datetime, end: datetime) -> tuple[list[Interval], list[Pause]]:
         """The intervals of [start, end) that count, and the pauses between them."""
@@ -383,17 +389,18 @@ class _Context:
         return self.schedule.add_business_time(self.now, amount - total)
 
     def state(
-        self,
-        stop: datetime | None,
-        due: datetime | None,
-        warning: datetime | None,
-        pauses: list[Pause],
+        self, stop: datetime | None, due: datetime | None, warning: datetime | None
     ) -> ClockState:
         if stop is not None:
             return ClockState.BREACHED if due is not None and due < stop else ClockState.MET
         if due is not None and due <= self.now:
             return ClockState.BREACHED
-        if pauses and pauses[-1].end == self.now:
+        counting = self.counts(self.final) and (
+            self.policy.hours is HoursMode.CALENDAR
+            or self.schedule is None
+            or self.schedule.is_open(self.now)
+        )
+        if not counting:
             return ClockState.PAUSED
         if warning is not None and warning <= self.now:
             return ClockState.WARNING
