@@ -346,3 +346,114 @@ def test_empty_messages_are_refused_without_a_request(
     )
     assert (result.ok, result.error_class) == (False, "permanent")
     assert api.requests == []
+
+
+def test_telegram_set_webhook_payload_matches_the_reference() -> None:
+    from dmdesk.connectors.telegram import set_webhook_payload
+
+    expected = load_api("telegram", "api_setWebhook_request.json")
+    payload = set_webhook_payload(expected["url"], secret_token=expected["secret_token"])
+    assert payload == expected
+
+
+def test_whatsapp_mark_read_with_typing(api: StubApi, client: httpx.Client) -> None:
+    from dmdesk.connectors.meta import cloud_mark_read
+
+    api.reply(200, {"success": True})
+    expected = load_api("whatsapp", "api_mark_read_request.json")
+    result = cloud_mark_read(
+        client,
+        _meta(WhatsAppConfig, api),
+        account_id=PHONE_ID,
+        message_id=expected["message_id"],
+        typing=True,
+    )
+    assert result.ok
+    assert api.requests[0].json == expected
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected_path", "expected_body"),
+    [
+        (
+            "messenger",
+            f"/v21.0/{PAGE}/messages",
+            {
+                "recipient": {"id": "2"},
+                "messaging_type": "RESPONSE",
+                "message": {
+                    "attachment": {
+                        "type": "image",
+                        "payload": {
+                            "url": "https://cdn.example.invalid/a.jpg",
+                            "is_reusable": True,
+                        },
+                    }
+                },
+            },
+        ),
+        (
+            "whatsapp",
+            f"/v21.0/{PHONE_ID}/messages",
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": "2",
+                "type": "image",
+                "image": {"link": "https://cdn.example.invalid/a.jpg", "caption": "your receipt"},
+            },
+        ),
+        (
+            "telegram",
+            "/bot7100000001:FAKE/sendPhoto",
+            {"chat_id": 2, "photo": "https://cdn.example.invalid/a.jpg", "caption": "your receipt"},
+        ),
+    ],
+)
+def test_attachment_sends(
+    api: StubApi,
+    client: httpx.Client,
+    platform: str,
+    expected_path: str,
+    expected_body: dict[str, object],
+) -> None:
+    replies = {
+        "messenger": {"recipient_id": "2", "message_id": "m_1"},
+        "whatsapp": load_api("whatsapp", "api_send_success.json"),
+        "telegram": load_api("telegram", "api_sendMessage_success.json"),
+    }
+    api.reply(200, replies[platform])
+    configs = {
+        "messenger": _meta(MessengerConfig, api),
+        "whatsapp": _meta(WhatsAppConfig, api),
+        "telegram": _telegram(api),
+    }
+    text = None if platform == "messenger" else "your receipt"
+    message = OutboundMessage(
+        recipient_id="2",
+        text=text,
+        attachment_kind="image",
+        attachment_url="https://cdn.example.invalid/a.jpg",
+    )
+    account = {"messenger": PAGE, "whatsapp": PHONE_ID, "telegram": "7100000001"}[platform]
+    assert (
+        make_connector(platform)
+        .send(client, configs[platform], account_id=account, message=message)
+        .ok
+    )
+    assert (api.requests[0].path, api.requests[0].json) == (expected_path, expected_body)
+
+
+def test_meta_refuses_text_with_attachment_and_x_refuses_media(
+    api: StubApi, client: httpx.Client
+) -> None:
+    both = OutboundMessage(
+        recipient_id="2", text="hi", attachment_url="https://cdn.example.invalid/a.jpg"
+    )
+    meta = make_connector("messenger").send(
+        client, _meta(MessengerConfig, api), account_id=PAGE, message=both
+    )
+    x = make_connector("x").send(client, _x(api), account_id="1", message=both)
+    assert (meta.error_class, meta.error_code) == ("permanent", "text_and_attachment")
+    assert (x.error_class, x.error_code) == ("permanent", "unsupported_message")
+    assert api.requests == []

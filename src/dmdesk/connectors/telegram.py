@@ -337,6 +337,21 @@ def parse_update(body: bytes, *, account_id: str, clock: Clock) -> ParseResult:
     return ParseResult(events=[handler(ctx, data[kind])])
 
 
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "message_reaction")
+
+
+def set_webhook_payload(url: str, *, secret_token: str) -> dict[str, Any]:
+    """The body of the one-off `setWebhook` call that points a bot at dmdesk (not sent here)."""
+    return {
+        "url": url,
+        "secret_token": secret_token,
+        # message_reaction is only delivered when asked for by name.
+        "allowed_updates": list(ALLOWED_UPDATES),
+        "max_connections": 40,
+        "drop_pending_updates": False,
+    }
+
+
 class _ResponseParameters(BaseModel):
     retry_after: float | None = None
     migrate_to_chat_id: int | None = None
