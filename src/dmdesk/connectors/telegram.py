@@ -7,7 +7,8 @@
    `POST https://api.telegram.org/bot<token>/setWebhook` with
    `{"url": "https://<your desk>/webhooks/telegram/<channel id>", "secret_token": "...",
    "allowed_updates": ["message", "edited_message", "callback_query", "message_reaction"]}`.
-   `message_reaction` is only delivered when listed explicitly.
+   `message_reaction` is only delivered when listed explicitly;
+   `set_webhook_payload(url, secret_token=...)` builds exactly this body.
 
 Every request carries `X-Telegram-Bot-Api-Secret-Token`; there is no HMAC and no GET
 handshake. One endpoint per bot (routing "path"). No messaging window: a bot may write
