@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from dmdesk import __version__
 from dmdesk.api.errors import install_error_handlers
-from dmdesk.api.routes import admin, conversations, health, live, webhooks
+from dmdesk.api.routes import admin, automation, conversations, health, live, replies, webhooks
 from dmdesk.config import Settings
 from dmdesk.observability import request_id_var
 from dmdesk.services import Services, build_services
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (conversations, admin, live):
+    for module in (conversations, admin, live, replies, automation):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(webhooks.router)

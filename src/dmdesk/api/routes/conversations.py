@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from dmdesk.access import access_conversation
 from dmdesk.actions import conversations as conv_actions
-from dmdesk.actions.messages import do_add_note, do_send_reply
+from dmdesk.actions.governance import do_submit_reply
+from dmdesk.actions.messages import do_add_note
 from dmdesk.api.deps import CallerDep, ServicesDep
 from dmdesk.api.schemas import (
     AssignIn,
@@ -147,14 +148,10 @@ def reply(conv_id: int, body: ReplyIn, services: ServicesDep, caller: CallerDep)
         conv = access_conversation(s, caller.user, conv_id)
         if body.expected_version is not None:
             conv_actions._check_version(conv, body.expected_version)
-        msg = do_send_reply(
-            s, conv=conv, text=body.text, at=services.clock(), author_id=caller.user.id
+        outcome = do_submit_reply(
+            s, conv=conv, text=body.text, at=services.clock(), author=caller.user
         )
-        return {
-            "id": msg.id,
-            "delivery_status": msg.delivery_status,
-            "conversation_version": conv.version,
-        }
+        return {**outcome.as_json(), "conversation_version": conv.version}
 
     return services.db.write(work)
 

@@ -1,0 +1,195 @@
+"""The pipeline hook for new inbound messages: opt-out/opt-in words, CSAT answers, keyword
+flows and FAQ auto-answer. Each step runs in its own savepoint: a failure is logged and
+never blocks ingestion."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from dmdesk.actions.bot import do_send_bot_message
+from dmdesk.actions.consent import ALL, do_grant_consent, do_revoke_consent, is_opted_out
+from dmdesk.actions.conversations import do_add_tag
+from dmdesk.actions.csat import do_record_csat, do_record_csat_comment, open_survey
+from dmdesk.actions.governance import reply_settings
+from dmdesk.db.events import record_event
+from dmdesk.db.writer import run_in_savepoint
+from dmdesk.domain.errors import PolicyRefused
+from dmdesk.domain.optout import (
+    OPT_IN_CONFIRM,
+    confirmation,
+    is_opt_in,
+    opt_out_language,
+    parse_csat,
+)
+from dmdesk.models import Contact, Conversation
+from dmdesk.rules.faq import FaqResponder, wants_person
+from dmdesk.rules.flows import cancel_follow_ups, find_flow, run_flow
+
+log = logging.getLogger(__name__)
+
+
+class Inbound(Protocol):
+    text: str | None
+    quick_reply_payload: str | None
+    postback_payload: str | None
+
+
+class Outcome(Protocol):
+    conversation_id: int
+    message_id: int | None
+
+
+class Stored(Protocol):
+    """What the pipeline hands to message hooks (ingest.pipeline.StoredMessage)."""
+
+    @property
+    def event(self) -> Any: ...
+    @property
+    def outcome(self) -> Any: ...
+    @property
+    def enrichment(self) -> dict[str, Any] | None: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+Step = Callable[[Session, Conversation, Any, datetime], bool]
+
+
+class MessageHook:
+    def __init__(self, faq: FaqResponder) -> None:
+        self._faq = faq
+
+    def __call__(self, session: Session, stored: Stored) -> None:
+        conv = session.get(Conversation, stored.outcome.conversation_id)
+        if conv is None:
+            return
+        enrichment = stored.enrichment
+
+        def faq(s: Session, c: Conversation, ev: Any, at: datetime) -> bool:
+            return self._faq_step(s, c, ev, at, enrichment)
+
+        steps: list[Step] = [_opt_out, _opt_in, _csat, _flow, faq]
+        _guard(session, lambda s: cancel_follow_ups(s, conv.id))
+        for step in steps:
+            if _guard(session, _bind(step, conv, stored.event, stored.at)):
+                return
+
+    def _faq_step(
+        self,
+        s: Session,
+        conv: Conversation,
+        ev: Any,
+        at: datetime,
+        enrichment: dict[str, Any] | None,
+    ) -> bool:
+        settings = reply_settings(s, conv.workspace_id, at=at)
+        if not settings.faq_enabled or not (ev.text or "").strip():
+            return False
+        if is_opted_out(s, conv.contact_id):
+            return False
+        if wants_person(ev.text, ev.quick_reply_payload or ev.postback_payload):
+            record_event(
+                s,
+                workspace_id=conv.workspace_id,
+                type="faq.handoff",
+                at=at,
+                conversation_id=conv.id,
+                actor_kind="contact",
+                data={"reason": "asked for a person"},
+            )
+            return True
+        self._faq.respond(
+            s,
+            conv=conv,
+            text=ev.text,
+            enrichment=enrichment,
+            at=at,
+            threshold=settings.faq_threshold,
+        )
+        return True
+
+
+def _bind(step: Step, conv: Conversation, ev: Any, at: datetime) -> Callable[[Session], bool]:
+    def run(s: Session) -> bool:
+        return step(s, conv, ev, at)
+
+    return run
+
+
+def _guard(session: Session, fn: Callable[[Session], Any]) -> Any:
+    """Run one step in a savepoint; errors (policy refusals included) are logged only."""
+    _f, result, error = run_in_savepoint(session, fn)
+    if isinstance(error, PolicyRefused):
+        log.info("automation step refused: %s", error.message)
+    elif error is not None:
+        log.warning("automation step failed", exc_info=error)
+    return result
+
+
+def _opt_out(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
+    language = opt_out_language(ev.text)
+    if language is None:
+        return False
+    contact = s.get_one(Contact, conv.contact_id)
+    do_revoke_consent(
+        s,
+        contact=contact,
+        source="opt-out word",
+        wording=ev.text or "",
+        at=at,
+        conversation_id=conv.id,
+    )
+    do_add_tag(s, conv=conv, tag="opted-out", at=at, actor_id=None)
+    _guard(
+        s,
+        lambda s2: do_send_bot_message(
+            s2, conv=conv, text=confirmation(language), at=at, opt_out_confirmation=True
+        ),
+    )
+    return True
+
+
+def _opt_in(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
+    if not is_opt_in(ev.text) or not is_opted_out(s, conv.contact_id):
+        return False
+    contact = s.get_one(Contact, conv.contact_id)
+    do_grant_consent(
+        s,
+        contact=contact,
+        purpose=ALL,
+        source="opt-in word",
+        wording=ev.text or "",
+        at=at,
+        conversation_id=conv.id,
+    )
+    do_send_bot_message(s, conv=conv, text=OPT_IN_CONFIRM, at=at)
+    return True
+
+
+def _csat(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
+    survey = open_survey(s, conv.id)
+    if survey is None:
+        return False
+    if survey.status == "requested":
+        score = parse_csat(ev.text, ev.quick_reply_payload or ev.postback_payload)
+        if score is None:
+            return False
+        do_record_csat(s, survey=survey, score=score, at=at, conv=conv)
+        return True
+    if not (ev.text or "").strip():
+        return False
+    do_record_csat_comment(s, survey=survey, comment=ev.text, at=at)
+    return True
+
+
+def _flow(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
+    flow = find_flow(s, conv.workspace_id, ev.text)
+    if flow is None:
+        return False
+    run_flow(s, flow=flow, conv=conv, wording=ev.text or "", at=at)
+    return True
