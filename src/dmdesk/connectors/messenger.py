@@ -203,18 +203,10 @@ class _Ctx:
 
 
 _ATTACHMENT_KINDS = {
-    "image": "image",
-    "video": "video",
-    "audio": "audio",
-    "file": "file",
-    "fallback": "fallback",
-    "template": "fallback",
-    "location": "location",
-    "share": "share",
-    "story_mention": "story_mention",
-    "ig_reel": "reel",
-    "reel": "reel",
-}
+    "image": "image", "video": "video", "audio": "audio", "file": "file", "location": "location",
+    "fallback": "fallback", "template": "fallback", "share": "share",
+    "story_mention": "story_mention", "ig_reel": "reel", "reel": "reel",
+}  # fmt: skip
 
 
 def _attachment(item: _Attachment) -> Attachment:
