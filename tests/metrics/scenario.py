@@ -108,3 +108,25 @@ class Desk:
                 data=data,
             )
         )
+
+
+def fast_desk(svc: Services, slug: str = "prop") -> tuple[Desk, tuple[int, int]]:
+    """A workspace, a generic channel and two agents, without password hashing."""
+    from dmdesk.actions.channels import do_create_channel
+    from dmdesk.actions.workspaces import do_create_workspace
+    from dmdesk.models import User
+
+    def work(s: Session) -> tuple[int, int, tuple[int, int]]:
+        now = svc.clock()
+        ws = do_create_workspace(s, name=slug, slug=slug, at=now)
+        ch = do_create_channel(s, workspace_id=ws.id, platform="generic", name="web",
+                               external_id=f"{slug}-web", settings={"secret": "x"}, box=svc.box,
+                               at=now)  # fmt: skip
+        users = [User(workspace_id=ws.id, email=f"a{i}@{slug}.test", name=f"A{i}",
+                      password_hash="-", role="agent", created_at=now) for i in (1, 2)]  # fmt: skip
+        s.add_all(users)
+        s.flush()
+        return ws.id, ch.id, (users[0].id, users[1].id)
+
+    ws_id, ch_id, agents = svc.db.write(work)
+    return Desk(svc, ws_id, ch_id), agents
