@@ -95,6 +95,9 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
 
 def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock: Clock) -> None:
     """Capabilities (triage, routing, rules...) hook into the pipeline and the bus here."""
+    from dmdesk.actions.webhooks_out import install as install_people
+
+    install_people(pipeline.message_hooks, bus, db, clock)
     from dmdesk.rules import install as install_automation
 
     install_automation(pipeline, bus, db, clock)

@@ -1,0 +1,488 @@
+"""Privacy: the personal-data audit, the view permission, exports, retention and the right
+to erasure (a person and everything derived from them, metric events kept anonymous)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from dmdesk.db.events import record_event
+from dmdesk.domain.errors import Forbidden, Invalid, NotFound
+from dmdesk.domain.pii_mask import can_view_pii
+from dmdesk.models import (
+    Channel,
+    Contact,
+    Conversation,
+    Event,
+    InboundQueueItem,
+    Message,
+    User,
+    WebhookDelivery,
+)
+from dmdesk.models.people import Conversion, Person, PiiGrant, PrivacyAudit, RetentionPolicy
+
+ERASED_BODY = b'{"erased": true}'
+# Event data that stays after erasure: the figures and labels metrics count, never text.
+ANONYMOUS_KEYS = frozenset(
+    {
+        "value",
+        "currency",
+        "type",
+        "direction",
+        "author_kind",
+        "status",
+        "from",
+        "to",
+        "by",
+        "priority",
+        "category",
+        "channel_id",
+        "agent_id",
+        "assignee_id",
+        "team_id",
+        "sent_at",
+        "echo",
+        "source",
+        "via_link",
+        "conversion_id",
+        "message_id",
+        "conversation_id",
+    }
+)
+LINK_COLUMNS = {
+    "messages": "message_id",
+    "conversations": "conversation_id",
+    "contacts": "contact_id",
+    "people": "person_id",
+}
+HANDLED = frozenset(
+    {
+        "events",
+        "conversions",
+        "inbound_events",
+        "webhook_deliveries",
+        "privacy_audit",
+        "messages",
+        "conversations",
+        "contacts",
+        "people",
+        "alembic_version",
+    }
+)
+
+
+def do_audit(
+    session: Session,
+    *,
+    user: User | None,
+    workspace_id: int,
+    action: str,
+    subject: tuple[str, int | None],
+    at: datetime,
+    **detail: Any,
+) -> PrivacyAudit:
+    """One audit row: who did what to whose data. `detail` holds ids and counts only."""
+    row = PrivacyAudit(
+        workspace_id=workspace_id,
+        user_id=user.id if user else None,
+        action=action,
+        subject_kind=subject[0],
+        subject_id=subject[1],
+        detail=detail,
+        at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def has_pii_grant(session: Session, user: User) -> bool:
+    return session.get(PiiGrant, user.id) is not None
+
+
+def user_sees_pii(session: Session, user: User) -> bool:
+    return can_view_pii(user, granted=user.role == "agent" and has_pii_grant(session, user))
+
+
+def do_set_pii_grant(
+    session: Session, *, admin: User, user: User, granted: bool, at: datetime
+) -> bool:
+    if admin.role != "admin":
+        raise Forbidden("only admins grant the view-personal-data permission")
+    row = session.get(PiiGrant, user.id)
+    if granted and row is None:
+        session.add(
+            PiiGrant(
+                user_id=user.id, workspace_id=user.workspace_id, granted_by=admin.id, granted_at=at
+            )
+        )
+    elif not granted and row is not None:
+        session.delete(row)
+    record_event(
+        session,
+        workspace_id=user.workspace_id,
+        type="user.pii_grant_changed",
+        at=at,
+        actor_kind="user",
+        actor_id=admin.id,
+        data={"user_id": user.id, "granted": granted},
+    )
+    return granted
+
+
+def do_reveal_message(session: Session, *, user: User, message_id: int, at: datetime) -> str:
+    """The unmasked text of one message, for users who may see it; always audited."""
+    msg = session.get(Message, message_id)
+    if msg is None or msg.workspace_id != user.workspace_id:
+        raise NotFound("message not found")
+    if not user_sees_pii(session, user):
+        raise Forbidden("you do not have the view-personal-data permission")
+    do_audit(
+        session,
+        user=user,
+        workspace_id=user.workspace_id,
+        action="pii.reveal",
+        subject=("message", msg.id),
+        at=at,
+        conversation_id=msg.conversation_id,
+    )
+    return msg.text or ""
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def do_set_retention(
+    session: Session, *, workspace_id: int, days: int, mode: str, actor_id: int, at: datetime
+) -> RetentionPolicy:
+    if days < 1:
+        raise Invalid("keep messages for at least one day", field="message_days")
+    if mode not in ("delete", "anonymise"):
+        raise Invalid("mode is delete or anonymise", field="mode")
+    policy = session.get(RetentionPolicy, workspace_id) or RetentionPolicy(
+        workspace_id=workspace_id
+    )
+    policy.message_days, policy.mode = days, mode
+    policy.updated_by, policy.updated_at = actor_id, at
+    session.add(policy)
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type="retention.policy_set",
+        at=at,
+        actor_kind="user",
+        actor_id=actor_id,
+        data={"days": days, "mode": mode},
+    )
+    return policy
+
+
+@dataclass
+class RetentionReport:
+    workspace_id: int
+    mode: str
+    cutoff: datetime
+    messages: int = 0
+    inbound_events: int = 0
+    raw_deliveries: int = 0
+    dry_run: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "cutoff": self.cutoff.isoformat()}
+
+
+def _old_messages(policy: RetentionPolicy, cutoff: datetime) -> Any:
+    query = select(Message.id).where(
+        Message.workspace_id == policy.workspace_id, Message.sent_at < cutoff
+    )
+    if policy.mode == "anonymise":
+        query = query.where(Message.text.is_not(None) | (Message.attachments != sa.JSON.NULL))
+    return query
+
+
+def _apply_retention(
+    session: Session, policy: RetentionPolicy, *, now: datetime, dry_run: bool
+) -> RetentionReport:
+    cutoff = now - timedelta(days=policy.message_days)
+    report = RetentionReport(policy.workspace_id, policy.mode, cutoff, dry_run=dry_run)
+    msg_ids = list(session.scalars(_old_messages(policy, cutoff)))
+    channel_ids = select(Channel.id).where(Channel.workspace_id == policy.workspace_id)
+    old_items = select(InboundQueueItem.id).where(
+        InboundQueueItem.channel_id.in_(channel_ids),
+        InboundQueueItem.received_at < cutoff,
+        InboundQueueItem.status.in_(("done", "dead")),
+    )
+    item_ids = list(session.scalars(old_items))
+    raw_ids = list(
+        session.scalars(
+            select(WebhookDelivery.id).where(
+                WebhookDelivery.channel_id.in_(channel_ids), WebhookDelivery.received_at < cutoff
+            )
+        )
+    )
+    report.messages, report.inbound_events, report.raw_deliveries = (
+        len(msg_ids),
+        len(item_ids),
+        len(raw_ids),
+    )
+    if dry_run:
+        return report
+    for chunk in _chunks(msg_ids):
+        if policy.mode == "delete":
+            session.execute(delete(Message).where(Message.id.in_(chunk)))
+        else:
+            session.execute(
+                update(Message)
+                .where(Message.id.in_(chunk))
+                .values(text=None, attachments=[], meta={}, reactions=[])
+            )
+    for chunk in _chunks(item_ids):
+        session.execute(delete(InboundQueueItem).where(InboundQueueItem.id.in_(chunk)))
+    for chunk in _chunks(raw_ids):
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(chunk)))
+    session.execute(
+        update(Conversation)
+        .where(
+            Conversation.workspace_id == policy.workspace_id, Conversation.last_message_at < cutoff
+        )
+        .values(last_message_preview="")
+    )
+    record_event(
+        session,
+        workspace_id=policy.workspace_id,
+        type="retention.applied",
+        at=now,
+        data={k: v for k, v in report.to_json().items() if k != "workspace_id"},
+    )
+    return report
+
+
+def do_run_retention(
+    session: Session, *, now: datetime, dry_run: bool, workspace_id: int | None = None
+) -> list[RetentionReport]:
+    """The retention job: every workspace with a policy (or one), as a report or for real.
+    Metric events are kept; message bodies and raw payloads older than the cutoff go."""
+    query = select(RetentionPolicy).order_by(RetentionPolicy.workspace_id)
+    if workspace_id is not None:
+        query = query.where(RetentionPolicy.workspace_id == workspace_id)
+    return [_apply_retention(session, p, now=now, dry_run=dry_run) for p in session.scalars(query)]
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ErasureReport:
+    person_id: int | None
+    contacts: int = 0
+    conversations: int = 0
+    messages: int = 0
+    inbound_events: int = 0
+    raw_bodies_erased: int = 0
+    events_scrubbed: int = 0
+    other_rows: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    workspace_id: int
+    person_ids: list[int]
+    contact_ids: list[int]
+    conversation_ids: list[int]
+    message_ids: list[int]
+    identities: dict[int, set[str]]  # channel id -> the contacts' external ids there
+
+
+def _subject(session: Session, workspace_id: int, contact_id: int) -> _Subject:
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.workspace_id != workspace_id:
+        raise NotFound("contact not found")
+    person_ids: list[int] = []
+    contacts = [contact]
+    if contact.person_id is not None:
+        root = session.get_one(Person, contact.person_id)
+        root_id = root.merged_into_id or root.id
+        person_ids = [
+            root_id,
+            *session.scalars(select(Person.id).where(Person.merged_into_id == root_id)),
+        ]
+        contacts = list(session.scalars(select(Contact).where(Contact.person_id.in_(person_ids))))
+    identities: dict[int, set[str]] = {}
+    for c in contacts:
+        identities.setdefault(c.channel_id, set()).add(c.external_id)
+    contact_ids = [c.id for c in contacts]
+    conv_ids = list(
+        session.scalars(select(Conversation.id).where(Conversation.contact_id.in_(contact_ids)))
+    )
+    msg_ids = list(session.scalars(select(Message.id).where(Message.conversation_id.in_(conv_ids))))
+    return _Subject(workspace_id, person_ids, contact_ids, conv_ids, msg_ids, identities)
+
+
+def _payload_is_theirs(payload: dict[str, Any], externals: set[str]) -> bool:
+    contact = payload.get("contact") or {}
+    external = contact.get("external_id") if isinstance(contact, dict) else None
+    return (external or payload.get("contact_external_id")) in externals
+
+
+def _erase_raw(session: Session, subject: _Subject, report: ErasureReport) -> None:
+    """Queue rows carrying their events go; raw webhook bodies naming them are blanked
+    (a body may hold other people's events too, already processed)."""
+    for channel_id, externals in subject.identities.items():
+        items = session.execute(
+            select(
+                InboundQueueItem.id, InboundQueueItem.payload, InboundQueueItem.delivery_id
+            ).where(InboundQueueItem.channel_id == channel_id)
+        ).all()
+        mine = [(i, d) for i, p, d in items if _payload_is_theirs(p, externals)]
+        deliveries = {d for _i, d in mine if d is not None}
+        needles = [f'"{e}"'.encode() for e in externals]
+        for delivery_id, body in session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.body).where(
+                WebhookDelivery.channel_id == channel_id, WebhookDelivery.body != ERASED_BODY
+            )
+        ):
+            if any(n in bytes(body) for n in needles):
+                deliveries.add(delivery_id)
+        for chunk in _chunks([i for i, _d in mine]):
+            session.execute(delete(InboundQueueItem).where(InboundQueueItem.id.in_(chunk)))
+        for chunk in _chunks(sorted(deliveries)):
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(chunk))
+                .values(body=ERASED_BODY)
+            )
+        report.inbound_events += len(mine)
+        report.raw_bodies_erased += len(deliveries)
+
+
+def _anonymous(data: dict[str, Any]) -> dict[str, Any]:
+    kept = {
+        k: v
+        for k, v in data.items()
+        if k in ANONYMOUS_KEYS and (v is None or isinstance(v, int | float | bool | str))
+    }
+    return {**kept, "erased": True}
+
+
+def _scrub_events(session: Session, subject: _Subject, report: ErasureReport) -> None:
+    """Events stay for metrics, with only figures and labels left in their data."""
+    rows = list(
+        session.scalars(select(Event).where(Event.conversation_id.in_(subject.conversation_ids)))
+    )
+    people, contacts = set(subject.person_ids), set(subject.contact_ids)
+    loose = session.scalars(
+        select(Event).where(
+            Event.workspace_id == subject.workspace_id,
+            Event.conversation_id.is_(None),
+            Event.type.like("contact.%") | Event.type.like("lead.%") | Event.type.like("order.%"),
+        )
+    )
+    rows += [
+        e
+        for e in loose
+        if e.data.get("person_id") in people or e.data.get("contact_id") in contacts
+    ]
+    for event in rows:
+        event.data = _anonymous(event.data)
+    report.events_scrubbed = len(rows)
+
+
+def _erase_linked_rows(session: Session, subject: _Subject, report: ErasureReport) -> None:
+    """Every other table (ours and other capabilities') that points at what is erased:
+    found by reflection, so a table added later is covered too."""
+    targets = {
+        "messages": subject.message_ids,
+        "conversations": subject.conversation_ids,
+        "contacts": subject.contact_ids,
+        "people": subject.person_ids,
+    }
+    meta = sa.MetaData()
+    meta.reflect(bind=session.connection())
+    for table in reversed(meta.sorted_tables):
+        if table.name in HANDLED or table.name.startswith("messages_fts"):
+            continue
+        to_delete: list[tuple[sa.Column[Any], Any]] = []
+        to_null: list[tuple[sa.Column[Any], Any]] = []
+        for column in table.columns:
+            fks = [fk for fk in column.foreign_keys if fk.column.table.name in targets]
+            target = fks[0].column.table.name if fks else None
+            if target is None:
+                target = next((t for t, c in LINK_COLUMNS.items() if c == column.name), None)
+            if target is None or not targets[target]:
+                continue
+            match = column.in_(targets[target])
+            nulls = bool(fks) and fks[0].ondelete == "SET NULL" and column.nullable
+            (to_null if nulls else to_delete).append((column, match))
+        if to_delete:
+            count = session.execute(delete(table).where(sa.or_(*(m for _c, m in to_delete))))
+            report.other_rows[table.name] = int(getattr(count, "rowcount", 0))
+        for column, match in to_null:
+            session.execute(update(table).where(match).values({column.name: None}))
+
+
+def do_erase_contact(
+    session: Session, *, workspace_id: int, contact_id: int, actor: User | None, at: datetime
+) -> ErasureReport:
+    """Forget the person behind a contact (all their merged identities) completely."""
+    subject = _subject(session, workspace_id, contact_id)
+    report = ErasureReport(person_id=subject.person_ids[0] if subject.person_ids else None)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(sa.text("PRAGMA secure_delete = ON"))
+    _erase_raw(session, subject, report)
+    _scrub_events(session, subject, report)
+    session.execute(
+        update(Conversion)
+        .where(
+            Conversion.conversation_id.in_(subject.conversation_ids)
+            | Conversion.person_id.in_(subject.person_ids)
+        )
+        .values(conversation_id=None, person_id=None, click_id=None)
+    )
+    _erase_linked_rows(session, subject, report)
+    for chunk in _chunks(subject.message_ids):
+        session.execute(delete(Message).where(Message.id.in_(chunk)))
+    session.execute(delete(Conversation).where(Conversation.id.in_(subject.conversation_ids)))
+    session.execute(delete(Contact).where(Contact.id.in_(subject.contact_ids)))
+    session.execute(
+        update(Person).where(Person.id.in_(subject.person_ids)).values(merged_into_id=None)
+    )
+    session.execute(delete(Person).where(Person.id.in_(subject.person_ids)))
+    if dialect == "sqlite":
+        # FTS5 keeps deleted terms in old segments until they are merged.
+        session.execute(sa.text("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')"))
+    report.contacts, report.conversations = len(subject.contact_ids), len(subject.conversation_ids)
+    report.messages = len(subject.message_ids)
+    do_audit(
+        session,
+        user=actor,
+        workspace_id=workspace_id,
+        action="contact.erase",
+        subject=("person", report.person_id),
+        at=at,
+        **report.to_json(),
+    )
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type="contact.erased",
+        at=at,
+        actor_kind="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        data={"person_id": report.person_id, "contacts": report.contacts},
+    )
+    return report

@@ -1,0 +1,262 @@
+"""Outbound webhooks so any CRM can follow: subscriptions, a signed delivery per event
+(HMAC-SHA256 over timestamp and body), retries with backoff, and the delivery log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dmdesk.actions.orders import on_message_stored
+from dmdesk.bus import EventBus
+from dmdesk.db.database import Database
+from dmdesk.db.events import PublishedEvent, record_event
+from dmdesk.db.secretbox import SecretBox
+from dmdesk.db.upsert import insert_ignore
+from dmdesk.domain.clock import Clock
+from dmdesk.domain.errors import Invalid, NotFound
+from dmdesk.models.people import OutboundDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+WATCHED = ("contact.*", "conversation.*", "conversion.*", "lead.*")
+SIGNATURE_HEADER = "X-Dmdesk-Signature"
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=6)
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body>`; receivers should refuse old t."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, body: bytes, header: str) -> bool:
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    if not parts.get("t", "").isdigit():
+        return False
+    expected = sign(secret, body, int(parts["t"]))
+    return hmac.compare_digest(expected, header)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), LONGEST_WAIT)
+
+
+def matches(patterns: list[str], event_type: str) -> bool:
+    prefix = event_type.split(".", 1)[0] + ".*"
+    return any(p in ("*", event_type, prefix) for p in patterns)
+
+
+def do_create_subscription(
+    session: Session,
+    *,
+    workspace_id: int,
+    url: str,
+    event_types: list[str],
+    box: SecretBox,
+    actor_id: int,
+    at: datetime,
+) -> tuple[WebhookSubscription, str]:
+    """A subscription and its signing secret (shown once, stored encrypted)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid("the URL must be http(s)", field="url")
+    types = event_types or list(WATCHED)
+    unknown = [t for t in types if not any(matches([w], t) or t == w for w in WATCHED)]
+    if unknown:
+        raise Invalid(f"cannot subscribe to {', '.join(unknown)}", field="event_types")
+    secret = secrets.token_urlsafe(32)
+    sub = WebhookSubscription(
+        workspace_id=workspace_id,
+        url=url,
+        is_active=True,
+        secret_encrypted=box.seal({"secret": secret}),
+        event_types=types,
+        created_at=at,
+    )
+    session.add(sub)
+    session.flush()
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type="webhook.subscribed",
+        at=at,
+        actor_kind="user",
+        actor_id=actor_id,
+        data={"subscription_id": sub.id},
+    )
+    return sub, secret
+
+
+def do_delete_subscription(
+    session: Session, *, workspace_id: int, subscription_id: int, actor_id: int, at: datetime
+) -> None:
+    sub = session.get(WebhookSubscription, subscription_id)
+    if sub is None or sub.workspace_id != workspace_id:
+        raise NotFound("subscription not found")
+    session.delete(sub)
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type="webhook.unsubscribed",
+        at=at,
+        actor_kind="user",
+        actor_id=actor_id,
+        data={"subscription_id": subscription_id},
+    )
+
+
+def event_body(event: PublishedEvent) -> str:
+    return json.dumps(
+        {
+            "id": event.id,
+            "type": event.type,
+            "workspace_id": event.workspace_id,
+            "conversation_id": event.conversation_id,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": event.data,
+        },
+        default=str,
+        separators=(",", ":"),
+    )
+
+
+def do_enqueue_deliveries(session: Session, *, event: PublishedEvent, at: datetime) -> int:
+    """One pending delivery per matching subscription; idempotent per (subscription, event).
+    No event is recorded: the delivery row is itself the log (and events here would loop)."""
+    subs = session.scalars(
+        select(WebhookSubscription).where(
+            WebhookSubscription.workspace_id == event.workspace_id,
+            WebhookSubscription.is_active.is_(True),
+        )
+    ).all()
+    count = 0
+    for sub in (s for s in subs if matches(s.event_types, event.type)):
+        values = {
+            "subscription_id": sub.id,
+            "workspace_id": event.workspace_id,
+            "event_id": event.id,
+            "event_type": event.type,
+            "body": event_body(event),
+            "conversation_id": event.conversation_id,
+            "status": "pending",
+            "attempts": 0,
+            "person_id": event.data.get("person_id"),
+            "next_attempt_at": at,
+            "created_at": at,
+        }
+        count += (
+            insert_ignore(
+                session, OutboundDelivery, values, conflict=["subscription_id", "event_id"]
+            )
+            is not None
+        )
+    return count
+
+
+def _has_subscribers(db: Database, workspace_id: int) -> bool:
+    with db.session() as s:
+        found = s.scalars(
+            select(WebhookSubscription.id).where(
+                WebhookSubscription.workspace_id == workspace_id,
+                WebhookSubscription.is_active.is_(True),
+            )
+        ).first()
+    return found is not None
+
+
+def subscriber(db: Database, clock: Clock) -> Callable[[PublishedEvent], None]:
+    """The bus handler: a cheap read first, so workspaces without subscriptions cost no write."""
+
+    def on_event(event: PublishedEvent) -> None:
+        if _has_subscribers(db, event.workspace_id):
+            db.write(lambda s: do_enqueue_deliveries(s, event=event, at=clock()))
+
+    return on_event
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: int
+    status: int | None
+    error: str | None
+
+
+def _post(
+    client: httpx.Client, row: OutboundDelivery, url: str, secret: str, now: datetime
+) -> Attempt:
+    body = row.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(secret, body, int(now.timestamp())),
+        "X-Dmdesk-Event": row.event_type,
+        "X-Dmdesk-Delivery": str(row.id),
+    }
+    try:
+        resp = client.post(url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return Attempt(row.id, None, type(exc).__name__)
+    ok = 200 <= resp.status_code < 300
+    return Attempt(row.id, resp.status_code, None if ok else f"HTTP {resp.status_code}")
+
+
+def do_record_attempt(session: Session, *, attempt: Attempt, at: datetime) -> str:
+    row = session.get_one(OutboundDelivery, attempt.delivery_id)
+    row.attempts += 1
+    row.last_status, row.last_error = attempt.status, attempt.error
+    if attempt.error is None:
+        row.status, row.delivered_at = "delivered", at
+    elif row.attempts >= MAX_ATTEMPTS:
+        row.status = "dead"
+    else:
+        row.status, row.next_attempt_at = "retrying", at + backoff(row.attempts)
+    return row.status
+
+
+def _record(db: Database, attempt: Attempt, clock: Clock) -> None:
+    db.write(lambda s: do_record_attempt(s, attempt=attempt, at=clock()))
+
+
+def deliver_due(
+    db: Database, *, box: SecretBox, clock: Clock, client: httpx.Client, limit: int = 50
+) -> int:
+    """The delivery job: POST every due delivery once; returns how many were attempted."""
+    now = clock()
+    with db.session() as s:
+        due = s.execute(
+            select(OutboundDelivery, WebhookSubscription.url, WebhookSubscription.secret_encrypted)
+            .join(WebhookSubscription, WebhookSubscription.id == OutboundDelivery.subscription_id)
+            .where(
+                OutboundDelivery.status.in_(("pending", "retrying")),
+                OutboundDelivery.next_attempt_at <= now,
+            )
+            .order_by(OutboundDelivery.id)
+            .limit(limit)
+        ).all()
+    for row, url, sealed in due:
+        attempt = _post(client, row, url, str(box.open(sealed)["secret"]), now)
+        _record(db, attempt, clock)
+        if attempt.error:
+            log.info(
+                "webhook delivery failed", extra={"delivery_id": row.id, "error": attempt.error}
+            )
+    return len(due)
+
+
+def install(hooks: list[Any], bus: EventBus, db: Database, clock: Clock) -> None:
+    """Wire the people capability: the order-number hook and the webhook fan-out."""
+    hooks.append(on_message_stored)
+    for pattern in WATCHED:
+        bus.subscribe(pattern, subscriber(db, clock))

@@ -1,0 +1,112 @@
+"""Right to erasure: nothing of the person's text is left anywhere in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from dmdesk.actions import conversions, orders, people, privacy
+from dmdesk.actions.messages import do_add_note
+from dmdesk.models import Event
+from dmdesk.models.people import Conversion
+from dmdesk.services import Services
+from tests.conftest import Seeded
+from tests.people.kit import NOW, contact_of, dm, user
+
+SECRET_WORDS = ("Zebulonqx", "quuxvelvet", "zebulonqx.private@example.org", "4471234")
+
+
+def _every_value(services: Services) -> list[tuple[str, str, Any]]:
+    """Every cell of every table (FTS5 shadow tables included), as text or bytes."""
+    engine = services.db.read_engine
+    cells: list[tuple[str, str, Any]] = []
+    with engine.connect() as conn:
+        for table in sa.inspect(conn).get_table_names():
+            if table == "messages_fts":
+                continue  # external content: its columns read through to `messages`
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')).mappings():
+                cells += [(table, col, value) for col, value in row.items()]
+    return cells
+
+
+def _leaks(services: Services, needles: tuple[str, ...]) -> list[str]:
+    found = []
+    for table, col, value in _every_value(services):
+        raw = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+        low = raw.lower()
+        found += [f"{table}.{col}: {n}" for n in needles if n.lower().encode() in low]
+    return found
+
+
+def _fts_terms(services: Services) -> set[str]:
+    with services.db.read_engine.connect() as conn:
+        conn.execute(sa.text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms "
+                             "USING fts5vocab(main, 'messages_fts', 'row')"))
+        return {r[0] for r in conn.execute(sa.text("SELECT term FROM temp.fts_terms"))}
+
+
+def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
+    """Two identities of the secret person (merged), and a bystander."""
+    text = "Hi, I am Zebulonqx quuxvelvet, mail zebulonqx.private@example.org or +44 20 4471234"
+    conv = dm(services, seeded, "z1", sender="zz-1", name="Zebulonqx Quuxvelvet", text=text,
+              referral={"source": "ad", "ref": "winter-sale"})
+    conv2 = dm(services, seeded, "z2", sender="zz-2", name="Zeb Q", text="quuxvelvet again")
+    other = dm(services, seeded, "b1", sender="by-1", name="Bystander Bo", text="hello there")
+    admin = user(services, seeded.admin_id)
+
+    def work(s: Any) -> None:
+        p1 = people.do_ensure_person(s, contact=contact_of(services, conv), at=NOW)
+        p1 = s.merge(p1)
+        p2 = people.do_ensure_person(s, contact=contact_of(services, conv2), at=NOW)
+        people.do_update_person(s, person=p1, changes={"email": SECRET_WORDS[2]},
+                                actor_id=admin.id, at=NOW)
+        people.do_merge_people(s, workspace_id=seeded.workspace_id, target_id=p1.id,
+                               source_id=p2.id, actor_id=admin.id, at=NOW)
+        people.do_add_contact_note(s, person=p1, text="Zebulonqx likes blue", author_id=admin.id,
+                                   at=NOW)
+        do_add_note(s, conv=_conv(s, conv),
+                    author_id=admin.id, text="call Zebulonqx back", at=NOW)
+        orders.upsert_order(s, workspace_id=seeded.workspace_id, at=NOW, values={
+            "order_id": "ZQ-4471", "status": "paid", "value": 10, "currency": "EUR",
+            "ordered_at": NOW, "items": [{"name": "quuxvelvet scarf", "quantity": 1}],
+            "person_id": p1.id})
+        conversions.do_record_conversion(s, workspace_id=seeded.workspace_id, source="manual",
+            actor_id=admin.id, at=NOW, data=conversions.ConversionIn(
+                type="purchase", value=orders.parse_money("25"), currency="EUR",
+                occurred_at=NOW, conversation_id=conv))
+
+    services.db.write(work)
+    return conv, other
+
+
+def _conv(s: Any, conv_id: int) -> Any:
+    from dmdesk.models import Conversation
+
+    return s.get_one(Conversation, conv_id)
+
+
+def test_erasure_leaves_no_text_of_the_person_anywhere(services: Services,
+                                                      seeded: Seeded) -> None:
+    conv, other = _populate(services, seeded)
+    assert _leaks(services, SECRET_WORDS)  # the scan does find them before
+    if services.db.dialect == "sqlite":
+        assert "quuxvelvet" in _fts_terms(services)
+    contact_id = contact_of(services, conv).id
+    report = services.db.write(lambda s: privacy.do_erase_contact(
+        s, workspace_id=seeded.workspace_id, contact_id=contact_id,
+        actor=user(services, seeded.admin_id), at=NOW))
+    assert report.contacts == 2 and report.conversations == 2 and report.messages == 2
+    assert _leaks(services, (*SECRET_WORDS, "zz-1", "zz-2", "Zeb Q")) == []
+    if services.db.dialect == "sqlite":
+        terms = _fts_terms(services)
+        assert not {"zebulonqx", "quuxvelvet", "4471234"} & terms
+        assert {"hello", "there"} <= terms  # the bystander is still searchable
+    with services.db.session() as s:
+        kept = s.scalars(sa.select(Conversion)).one()  # anonymous, still credited to the ad
+        assert (float(kept.value), kept.currency, kept.conversation_id, kept.person_id) == (
+            25.0, "EUR", None, None)
+        assert kept.content == {"source": "ad", "ref": "winter-sale"}
+        recorded = s.scalars(sa.select(Event).where(Event.type == "conversion.recorded")).one()
+        assert recorded.data["value"] == 25.0 and recorded.data["erased"] is True
+    assert contact_of(services, other).name == "Bystander Bo"
