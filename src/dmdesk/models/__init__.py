@@ -10,7 +10,6 @@ from dmdesk.models.message import Message, Note
 from dmdesk.models.metrics import MetricCell as MetricCell  # and the other rollups
 from dmdesk.models.outbox import OutboxItem
 from dmdesk.models.people import Person as Person  # and the other people tables
-from dmdesk.models.people import Person as Person  # and the other people tables
 from dmdesk.models.replies import SavedReply as SavedReply  # and the other replies tables
 from dmdesk.models.team import Team, TeamMember
 from dmdesk.models.user import ApiToken, User, WebSession
