@@ -1,0 +1,54 @@
+// Boot: times, keys, forms, list and thread behaviour, the live stream.
+import { $ } from './dom.js';
+import { installForms, updateCounter } from './forms.js';
+import { applyAriaShortcuts, installKeys, showHelp, toggleContact } from './keys.js';
+import { loadMore, rememberRows, setupRoving, showQueued, watchPointer } from './list.js';
+import { connect } from './live.js';
+import { openConversation, rememberThread, scrollToEnd } from './thread.js';
+import { startTicker } from './time.js';
+
+function plainClick(e) {
+  return e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey;
+}
+
+function onClick(e) {
+  const el = e.target.closest('a, button');
+  if (!el) return;
+  const action = el.dataset.action;
+  if (action === 'load-more') { e.preventDefault(); loadMore(el); return; }
+  if (action === 'show-queued') { showQueued(); return; }
+  if (action === 'help') { showHelp(); return; }
+  if (action === 'contact') { toggleContact(); return; }
+  if (action === 'rail') {
+    const open = $('#rail').classList.toggle('expanded');
+    el.setAttribute('aria-expanded', String(open));
+    return;
+  }
+  if (el.tagName === 'A' && plainClick(e) && $('#thread-pane')
+      && /^\/conversations\/\d+$/.test(new URL(el.href, location.href).pathname)) {
+    e.preventDefault();
+    openConversation(el.href);
+  }
+}
+
+function boot() {
+  rememberRows();
+  rememberThread();
+  startTicker();
+  installForms();
+  installKeys();
+  setupRoving();
+  watchPointer();
+  updateCounter();
+  document.addEventListener('click', onClick);
+  document.addEventListener('dmdesk:thread', () => applyAriaShortcuts($('#thread-pane')));
+  window.addEventListener('popstate', () => {
+    if (/^\/conversations\/\d+$/.test(location.pathname)) openConversation(location.href, { push: false });
+    else location.reload();
+  });
+  if (location.hash.startsWith('#m-')) $(location.hash)?.scrollIntoView({ block: 'center' });
+  else scrollToEnd();
+  connect();
+}
+
+boot();

@@ -1,0 +1,29 @@
+"""Search across people and message text; hits link to the conversation (and message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dmdesk.queries.labels import conversation_labels
+from dmdesk.queries.search import search_contacts, search_messages
+from dmdesk.web.deps import PageCaller, ServicesDep
+from dmdesk.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/search")
+def search(request: Request, caller: PageCaller, services: ServicesDep, q: str = "") -> Response:
+    q = q.strip()[:200]
+    found: dict[str, Any] = {"people": [], "messages": [], "labels": {}}
+    if q:
+        ws = caller.user.workspace_id
+        with services.db.session() as s:
+            found["people"] = search_contacts(s, workspace_id=ws, q=q)
+            found["messages"] = search_messages(s, workspace_id=ws, q=q)
+            ids = [h.conversation_id for h in found["messages"]]
+            found["labels"] = conversation_labels(s, workspace_id=ws, ids=ids)
+    return render(request, "search.html", caller=caller, q=q, **found)
