@@ -1,4 +1,4 @@
-"""Links: extraction with bare domains, punycode, homoglyphs, zero-width, shorteners, look-alikes."""
+"""Links: bare domains, punycode, homoglyphs, zero-width, shorteners and look-alikes."""
 
 from __future__ import annotations
 

@@ -44,4 +44,5 @@ def test_rule_priority(engine: TriageEngine) -> None:
 
 def test_rule_from_plain_data() -> None:
     rule = rule_from_dict({"name": "x", "keywords": "a, b", "category": "sales"})
-    assert rule.keywords == ("a", "b") and rule.category is Category.SALES
+    assert rule.keywords == ("a", "b")
+    assert rule.category is Category.SALES

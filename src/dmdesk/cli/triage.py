@@ -27,7 +27,7 @@ def train(
     """Train the category and spam models deterministically and write the artefact."""
     config = training.TrainConfig(user_files=tuple(data or ()), use_shared=shared)
     with Progress(console=console) as progress:
-        task = progress.add_task("training", total=4)
+        task = progress.add_task("training", total=3)
 
         def step(message: str) -> None:
             progress.update(task, description=message, advance=1)

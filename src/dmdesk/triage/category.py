@@ -1,7 +1,9 @@
 """The six-class category model: a probability per class and the words behind the winner.
 
-Spam is decided by the spam step; here the model picks among the other five unless it is
-itself confident the message is spam. Low confidence gives no category ("unknown").
+Spam is decided by the spam step; here the model picks among the other five. A sentiment
+guard keeps the classes honest: a complaint needs dissatisfaction (a clearly positive
+message falls back to the runner-up) and a clearly negative message is a complaint.
+Low confidence gives no category ("unknown").
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from dataclasses import dataclass
 
 from dmdesk.domain.enums import Category
 from dmdesk.triage.linear import LinearModel, Vector
+from dmdesk.triage.sentiment import Sentiment
 
 MIN_CONFIDENCE = 0.30
+POSITIVE_GUARD = 0.25
+NEGATIVE_PROMOTE = -0.25
+_PROMOTABLE = frozenset({Category.SUPPORT, Category.GENERAL, Category.SALES})
 
 
 @dataclass(frozen=True)
@@ -22,19 +28,36 @@ class CategoryGuess:
     reasons: tuple[str, ...]
 
 
-def guess_category(model: LinearModel, vec: Vector) -> CategoryGuess:
-    """Best non-spam class by the model (spam probability reported separately)."""
-    if not vec.idx:
-        return CategoryGuess(None, 0.0, 0.0, ())
+def _ranked(model: LinearModel, vec: Vector) -> tuple[list[tuple[Category, float]], float]:
     proba = model.proba(vec)
     classes = model.classes
     spam_p = float(proba[classes.index("spam")]) if "spam" in classes else 0.0
+    rest = max(1e-9, 1.0 - spam_p)
     ranked = sorted(
-        (i for i, c in enumerate(classes) if c != "spam"), key=lambda i: -float(proba[i])
+        ((Category(c), float(proba[i]) / rest) for i, c in enumerate(classes) if c != "spam"),
+        key=lambda pair: -pair[1],
     )
-    best = ranked[0]
-    confidence = float(proba[best]) / max(1e-9, 1.0 - spam_p)
+    return ranked, spam_p
+
+
+def guess_category(model: LinearModel, vec: Vector, *, mood: Sentiment) -> CategoryGuess:
+    """Best non-spam class by the model, adjusted by the sentiment guard."""
+    if not vec.idx:
+        return CategoryGuess(None, 0.0, 0.0, ())
+    ranked, spam_p = _ranked(model, vec)
+    (best, confidence), (runner_up, second) = ranked[0], ranked[1]
+    negative_words = mood.score < 0 and bool(mood.words)
+    if best is Category.COMPLAINT and mood.score >= POSITIVE_GUARD and not negative_words:
+        why = (f"positive tone ({mood.score:.2f}): not a complaint",)
+        reasons = why + model.explain(vec, model.classes.index(runner_up.value))
+        return CategoryGuess(runner_up, round(second, 4), spam_p, reasons)
+    if best in _PROMOTABLE and mood.score <= NEGATIVE_PROMOTE:
+        why = (f"negative tone ({mood.score:.2f}): {', '.join(mood.words)}",)
+        idx = model.classes.index(Category.COMPLAINT.value)
+        return CategoryGuess(
+            Category.COMPLAINT, round(confidence, 4), spam_p, why + model.explain(vec, idx)
+        )
     if confidence < MIN_CONFIDENCE:
         return CategoryGuess(None, round(confidence, 4), spam_p, ())
-    reasons = model.explain(vec, best)
-    return CategoryGuess(Category(classes[best]), round(confidence, 4), spam_p, reasons)
+    reasons = model.explain(vec, model.classes.index(best.value))
+    return CategoryGuess(best, round(confidence, 4), spam_p, reasons)

@@ -18,7 +18,7 @@ from dmdesk.triage import rules as rules_step
 from dmdesk.triage.category import CategoryGuess, guess_category
 from dmdesk.triage.features import analyze
 from dmdesk.triage.language import detect_language
-from dmdesk.triage.linear import LinearModel
+from dmdesk.triage.linear import LinearModel, Vector
 from dmdesk.triage.links import find_links
 from dmdesk.triage.pii import find_pii
 from dmdesk.triage.priority import decide_priority
@@ -40,18 +40,15 @@ class TriageEngine:
         """Load the artefact from `path`, or the one shipped inside the package."""
         folder = path or DEFAULT_MODEL_DIR
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-        return cls(
-            category_model=LinearModel.load(folder, "category"),
-            spam_model=LinearModel.load(folder, "spam"),
-            metadata=meta,
-        )
+        category = LinearModel.load(folder, "category")
+        spam = LinearModel.load(folder, "spam", share=category)
+        return cls(category_model=category, spam_model=spam, metadata=meta)
 
     @property
     def version(self) -> str:
         return str(self.metadata.get("version", ""))
 
-    def spam_probability(self, counts: Counter[str]) -> float:
-        vec = self.spam_model.vector(counts)
+    def spam_probability(self, vec: Vector) -> float:
         if not vec.idx:
             return 0.0
         proba = self.spam_model.proba(vec)
@@ -70,20 +67,20 @@ class TriageEngine:
         lang = detect_language(body)
         pii = find_pii(body)
         links = find_links(body, brand_names=brand_names)
-        feats = Counter(analyze(body))
+        vec = self.category_model.vector(Counter(analyze(body)))
         spam = judge_spam(
             body,
-            model_score=self.spam_probability(feats),
+            model_score=self.spam_probability(vec),
             links=links,
             pii=pii,
             brand_names=brand_names,
         )
-        guess = guess_category(self.category_model, self.category_model.vector(feats))
+        mood = analyse_sentiment(body)
+        guess = guess_category(self.category_model, vec, mood=mood)
         hits = rules_step.match_rules(body, rules)
         category, confidence, reasons = _decide(guess, spam, hits, rules)
-        if category is None and not feats and attachment_kinds:
+        if category is None and not vec.idx and attachment_kinds:
             reasons = (f"attachment only: {', '.join(attachment_kinds)}",)
-        mood = analyse_sentiment(body)
         priority, why = decide_priority(category, sentiment=mood.score, text=body)
         rule_p = rules_step.rule_priority(hits)
         if rule_p is not None and rule_p.priority is not None:

@@ -11,6 +11,7 @@ import unicodedata
 from itertools import pairwise
 
 from dmdesk.triage.normalize import strip_invisible
+from dmdesk.triage.sentiment import NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
 
 MAX_CHARS = 1000
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ly|io|co|me|xyz|top|info)\S*")
@@ -19,6 +20,11 @@ _MENTION = re.compile(r"(?<!\w)@\w+")
 _DIGITS = re.compile(r"\d")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _REPEAT = re.compile(r"(.)\1{2,}")
+LEXICON = (
+    dict.fromkeys(NEGATIVE_WORDS, "x:neg")
+    | dict.fromkeys(POSITIVE_WORDS, "x:pos")
+    | dict.fromkeys(NEGATORS, "x:not")
+)
 
 
 def prepare(text: str) -> str:
@@ -35,17 +41,22 @@ def words(prepared: str) -> list[str]:
     return _WORD.findall(prepared)
 
 
+CHAR_NGRAMS = (3, 4, 5)
+
+
 def analyze(text: str) -> list[str]:
-    """Feature names: `w:` words, `b:` word pairs, `c:` char 3-5-grams inside words."""
+    """Feature names: `w:` words, `b:` word pairs, `c:` char n-grams inside words, and `x:`
+    lexicon cues (negative / positive / negation words) shared across wordings."""
     toks = words(prepare(text))
     feats = [f"w:{t}" for t in toks]
     feats += [f"b:{a} {b}" for a, b in pairwise(toks)]
+    feats += [cue for t in toks if (cue := LEXICON.get(t)) is not None]
     for t in toks:
         if len(t) < 3 or len(t) > 30:
             continue
         padded = f"<{t}>"
         n_chars = len(padded)
-        for n in (3, 4, 5):
+        for n in CHAR_NGRAMS:
             feats += [f"c:{padded[i : i + n]}" for i in range(n_chars - n + 1)]
     return feats
 

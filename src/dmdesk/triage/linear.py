@@ -42,8 +42,8 @@ class LinearModel:
     def __post_init__(self) -> None:
         # row gathers on the transposed weights are much faster than column gathers
         object.__setattr__(self, "coef_t", np.ascontiguousarray(self.coef.T))
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
-        mask = np.fromiter((is_readable(t) for t in terms), dtype=np.bool_, count=len(terms))
+        mask = np.zeros(len(self.vocab), dtype=np.bool_)
+        mask[[i for t, i in self.vocab.items() if is_readable(t)]] = True
         object.__setattr__(self, "readable_mask", mask)
 
     def vector(self, counts: Counter[str]) -> Vector:
@@ -79,26 +79,33 @@ class LinearModel:
         return tuple(dict.fromkeys(picked))[:top]
 
     def save(self, folder: Path, name: str) -> None:
+        """Weights under `name`; the vocabulary and idf under `features` (shared by models)."""
         folder.mkdir(parents=True, exist_ok=True)
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
-        (folder / f"{name}.vocab.txt").write_text("\n".join(terms), encoding="utf-8")
+        (folder / "features.vocab.txt").write_text("\n".join(terms), encoding="utf-8")
+        np.save(folder / "features.idf.npy", self.idf.astype(np.float32))
         np.savez(
             folder / f"{name}.npz",
-            idf=self.idf.astype(np.float32),
             coef=self.coef.astype(np.float16),
             intercept=self.intercept.astype(np.float32),
         )
         (folder / f"{name}.classes.json").write_text(json.dumps(list(self.classes)))
 
     @classmethod
-    def load(cls, folder: Path, name: str) -> LinearModel:
-        terms = (folder / f"{name}.vocab.txt").read_text(encoding="utf-8").split("\n")
+    def load(cls, folder: Path, name: str, *, share: LinearModel | None = None) -> LinearModel:
+        """Load `name`; pass `share` to reuse an already loaded vocabulary and idf."""
+        if share is None:
+            terms = (folder / "features.vocab.txt").read_text(encoding="utf-8").split("\n")
+            vocab = {t: i for i, t in enumerate(terms)}
+            idf = np.load(folder / "features.idf.npy").astype(np.float32)
+        else:
+            vocab, idf = share.vocab, share.idf
         classes = tuple(json.loads((folder / f"{name}.classes.json").read_text()))
         with np.load(folder / f"{name}.npz", allow_pickle=False) as data:
             return cls(
                 classes=classes,
-                vocab={t: i for i, t in enumerate(terms)},
-                idf=data["idf"].astype(np.float32),
+                vocab=vocab,
+                idf=idf,
                 coef=np.ascontiguousarray(data["coef"].astype(np.float32)),
                 intercept=data["intercept"].astype(np.float32),
             )

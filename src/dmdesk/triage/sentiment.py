@@ -170,6 +170,7 @@ _STRONG = frozenset(
 _NEGATORS = frozenset(
     ["not", "no", "never", "dont", "don't", "didn't", "isn't", "wasn't", "can't", "cannot", "won't"]
 )
+NEGATORS = _NEGATORS | {"still", "haven't", "hasn't", "again"}
 _INTENSIFIERS = frozenset(
     ["very", "so", "really", "extremely", "totally", "absolutely", "completely"]
 )
@@ -197,6 +198,8 @@ _EMOJI = {
     "💕": 1.0,
     "😀": 1.0,
 }
+NEGATIVE_WORDS = frozenset(_NEG) | _STRONG
+POSITIVE_WORDS = frozenset(_POS)
 _WEIGHTS = dict.fromkeys(_NEG, -1.0) | dict.fromkeys(_POS, 1.0) | dict.fromkeys(_STRONG, -2.0)
 _TOKEN = re.compile(r"[\w']+|[!?]{2,}|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?")
 

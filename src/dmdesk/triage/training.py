@@ -37,9 +37,11 @@ class TrainConfig:
     shared_root: Path | None = None
     seed_weight: float = 3.0
     user_weight: float = 3.0
-    c_category: float = 8.0
+    c_category: float = 2.0
     c_spam: float = 20.0
     max_features: int = 60000
+    banking_per_intent: int = 14
+    spam_threshold_prior: bool = True
 
 
 @dataclass
@@ -59,8 +61,9 @@ def _spam_side(rows: Sequence[Example], *, limit: int) -> list[Example]:
     return sorted(spam, key=lambda e: datasets.bucket(e.text + "!"))[:limit]
 
 
-def _add_shared(corpus: Corpus, root: Path) -> None:
-    bank, clinc = datasets.banking77(root), datasets.clinc150(root)
+def _add_shared(corpus: Corpus, root: Path, *, config: TrainConfig) -> None:
+    bank = datasets.banking77(root, per_intent=config.banking_per_intent)
+    clinc = datasets.clinc150(root)
     corpus.add(datasets.ibm_labelled(root), weight=2.0, target="category")
     corpus.add(bank + clinc, weight=1.0, target="category")
     corpus.add([Example(e.text, "ham", e.source) for e in bank + clinc], weight=1.0, target="spam")
@@ -90,35 +93,43 @@ def gather(config: TrainConfig) -> Corpus:
         corpus.add(_as_spam_label(user), weight=config.user_weight, target="spam")
     root = config.shared_root or datasets.shared_data_dir()
     if config.use_shared and root is not None:
-        _add_shared(corpus, root)
+        _add_shared(corpus, root, config=config)
     return corpus
 
 
-def fit_linear(
-    rows: Sequence[tuple[Example, float]], *, c: float, max_features: int
-) -> LinearModel:
-    """TF-IDF over `analyze` features, then multinomial logistic regression (lbfgs)."""
-    texts = [e.text for e, _ in rows]
-    labels = [e.label for e, _ in rows]
-    weights = np.array([w for _, w in rows], dtype=np.float64)
+def fit_models(corpus: Corpus, *, config: TrainConfig) -> tuple[LinearModel, LinearModel]:
+    """One TF-IDF vocabulary over all rows, then a logistic regression per task (lbfgs)."""
+    texts = sorted({e.text for e, _ in corpus.category} | {e.text for e, _ in corpus.spam})
     vec = TfidfVectorizer(
         analyzer=analyze,
         sublinear_tf=True,
         min_df=2,
-        max_features=max_features,
+        max_features=config.max_features,
         dtype=np.float32,
     )
-    x = vec.fit_transform(texts)
-    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", tol=1e-5)
-    clf.fit(x, labels, sample_weight=weights)
+    vec.fit(texts)
     vocab = {str(t): int(i) for t, i in vec.vocabulary_.items()}
-    return LinearModel(
-        classes=tuple(str(c) for c in clf.classes_),
-        vocab=vocab,
-        idf=vec.idf_.astype(np.float32),
-        coef=clf.coef_.astype(np.float32),
-        intercept=clf.intercept_.astype(np.float32),
+    idf = vec.idf_.astype(np.float32)
+    models = []
+    # the spam model keeps the natural spam/ham prior (balancing made short hams look spammy)
+    tasks = (
+        (corpus.category, config.c_category, "balanced"),
+        (corpus.spam, config.c_spam, None if config.spam_threshold_prior else "balanced"),
     )
+    for rows, c, weighting in tasks:
+        x = vec.transform([e.text for e, _ in rows])
+        clf = LogisticRegression(C=c, max_iter=3000, class_weight=weighting, tol=1e-5)
+        clf.fit(x, [e.label for e, _ in rows], sample_weight=[w for _, w in rows])
+        models.append(
+            LinearModel(
+                classes=tuple(str(k) for k in clf.classes_),
+                vocab=vocab,
+                idf=idf,
+                coef=clf.coef_.astype(np.float32),
+                intercept=clf.intercept_.astype(np.float32),
+            )
+        )
+    return models[0], models[1]
 
 
 def _fingerprint(*models: LinearModel) -> str:
@@ -135,10 +146,8 @@ def train(
     step = progress or (lambda _msg: None)
     step("gathering data")
     corpus = gather(config)
-    step("fitting category model")
-    category = fit_linear(corpus.category, c=config.c_category, max_features=config.max_features)
-    step("fitting spam model")
-    spam = fit_linear(corpus.spam, c=config.c_spam, max_features=config.max_features)
+    step("fitting category and spam models")
+    category, spam = fit_models(corpus, config=config)
     step("saving artefact")
     category.save(out, "category")
     spam.save(out, "spam")
@@ -150,8 +159,7 @@ def train(
         "sizes": {
             "category_rows": len(corpus.category),
             "spam_rows": len(corpus.spam),
-            "category_features": len(category.vocab),
-            "spam_features": len(spam.vocab),
+            "features": len(category.vocab),
         },
         "classes": list(category.classes),
     }

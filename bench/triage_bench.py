@@ -1,0 +1,81 @@
+"""Triage benchmark: model load time, whole-pipeline throughput on one core, resident memory.
+
+Run: .venv/bin/python bench/triage_bench.py [--n 20000] [--json]
+Messages are the seed corpus plus, when shared/data is present, real tweets and SMS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _rss_mb() -> float:
+    with Path("/proc/self/status").open() as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _messages() -> list[str]:
+    from dmdesk.triage import datasets, evalsets
+
+    texts = [e.text for e in datasets.seed_examples()]
+    root = datasets.shared_data_dir()
+    if root is not None:
+        texts += [e.text for e in evalsets.complaints(root)]
+        texts += [e.text for e in evalsets.SUITES["sms"](root)]
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    rss_start = _rss_mb()
+    t0 = time.perf_counter()
+    from dmdesk.triage.engine import TriageEngine
+
+    t1 = time.perf_counter()
+    engine = TriageEngine.load()
+    t2 = time.perf_counter()
+    rss_loaded = _rss_mb()
+    texts = _messages()
+    batch = (texts * (args.n // len(texts) + 1))[: args.n]
+    engine.classify(batch[0])
+    start = time.perf_counter()
+    for text in batch:
+        engine.classify(text)
+    elapsed = time.perf_counter() - start
+    result = {
+        "import_s": round(t1 - t0, 3),
+        "load_s": round(t2 - t1, 3),
+        "rss_before_import_mb": round(rss_start, 1),
+        "rss_after_load_mb": round(rss_loaded, 1),
+        "rss_after_run_mb": round(_rss_mb(), 1),
+        "messages": len(batch),
+        "messages_per_s": round(len(batch) / elapsed),
+        "mean_latency_ms": round(elapsed / len(batch) * 1000, 3),
+        "model_version": engine.version,
+        "python": sys.version.split()[0],
+        "cpu": os.uname().machine,
+        "load_average": os.getloadavg(),
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:22} {value}")
+
+
+if __name__ == "__main__":
+    main()
