@@ -11,7 +11,19 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from dmdesk import __version__
 from dmdesk.api.errors import install_error_handlers
-from dmdesk.api.routes import admin, automation, conversations, health, live, replies, webhooks
+from dmdesk.api.routes import (
+    admin,
+    automation,
+    conversations,
+    conversions,
+    health,
+    live,
+    people,
+    privacy,
+    replies,
+    reports,
+    webhooks,
+)
 from dmdesk.config import Settings
 from dmdesk.observability import request_id_var
 from dmdesk.services import Services, build_services
@@ -47,11 +59,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (conversations, admin, live, replies, automation):
+    for module in (conversations, admin, live, replies, automation, people, conversions, privacy):
         api.include_router(module.router)
+    api.include_router(reports.router)
     app.include_router(api)
     app.include_router(webhooks.router)
     app.include_router(health.router)
+    app.include_router(conversions.public)
     _mount_web(app)
     _install_middleware(app, services)
     return app

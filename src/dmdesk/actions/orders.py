@@ -16,9 +16,10 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dmdesk.actions.people import do_ensure_person, to_e164
+from dmdesk.actions.people import do_ensure_person
 from dmdesk.db.events import record_event
 from dmdesk.db.writer import run_in_savepoint
+from dmdesk.domain.attributes import to_e164
 from dmdesk.domain.errors import Invalid
 from dmdesk.models import Contact, Conversation
 from dmdesk.models.people import Order, Person
@@ -119,6 +120,19 @@ ORDER_COLUMNS: dict[str, tuple[Cell, bool]] = {
     "email": (lambda s: s.strip().lower(), False),
     "phone": (lambda s: s.strip(), False),
 }
+
+
+def rows_to_csv(rows: list[dict[str, Any]]) -> str:
+    """API input in the CSV shape, so both paths share one validation."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(ORDER_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        items = row.get("items") or []
+        cells = {k: "" if v is None else str(v) for k, v in row.items() if k != "items"}
+        cells["items"] = "; ".join(f"{i.get('name', '')} x {i.get('quantity', 1)}" for i in items)
+        writer.writerow(cells)
+    return buffer.getvalue()
 
 
 def parse_csv(

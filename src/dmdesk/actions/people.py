@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -15,6 +14,7 @@ from dmdesk.domain.attributes import (
     DEFAULT_QUALIFICATION,
     AttributeSpec,
     check_spec,
+    to_e164,
     validate_values,
 )
 from dmdesk.domain.errors import Invalid, NotFound
@@ -23,19 +23,6 @@ from dmdesk.models.people import AttributeDefinition, ContactNote, Person, Perso
 
 STAGES = ("new", "lead", "qualified", "customer", "churned")
 MERGE_FIELDS = ("display_name", "email", "phone_e164")
-
-
-def to_e164(raw: str | None, *, region: str | None = None) -> str | None:
-    """A phone number in E.164, or None when it does not parse as a valid number."""
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def get_person(session: Session, workspace_id: int, person_id: int) -> Person:

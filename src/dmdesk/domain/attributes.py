@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args
 
+import phonenumbers
+
 from dmdesk.domain.errors import Invalid
 
 AttributeType = Literal["text", "number", "bool", "date", "choice"]
@@ -116,3 +118,16 @@ def validate_values(specs: dict[str, AttributeSpec], values: dict[str, Any]) -> 
             raise Invalid(f"unknown attribute {key!r}", field=key)
         out[key] = validate_value(spec, raw)
     return out
+
+
+def to_e164(raw: str | None, *, region: str | None = None) -> str | None:
+    """A phone number in E.164, or None when it does not parse as a valid number."""
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
