@@ -60,7 +60,13 @@ def conversations(draw: st.DrawFn) -> tuple[SlaPolicy, Schedule, list[SlaEvent],
         hours=draw(st.sampled_from(HoursMode)),
         warning_fraction=0.5,
         pause_when_snoozed=draw(st.booleans()),
-        targets=(SlaTarget(first_response=target, resolution=target * 2),),
+        targets=(
+            SlaTarget(
+                first_response=target,
+                next_response=(target // MINUTE // 2 + 1) * MINUTE,
+                resolution=target * 2,
+            ),
+        ),
     )
     return policy, SCHEDULES[index], events, at + draw(st.integers(0, 600)) * MINUTE
 
@@ -120,3 +126,32 @@ def test_first_response_and_resolution_match_a_replay(
     check(
         report.resolution, case, resolved_at[-1] if final is ConversationStatus.RESOLVED else None
     )
+
+
+def response_windows(events: list[SlaEvent]) -> list[tuple[datetime, datetime | None]]:
+    """An inbound message starts a response clock unless the last inbound, reply or
+    resolve before it was an inbound; the clock stops at the next reply or resolve."""
+    windows = []
+    for i, event in enumerate(events):
+        before = [e.kind for e in events[:i] if e.kind in (K.INBOUND, K.REPLY, K.RESOLVED)]
+        if event.kind is K.INBOUND and (not before or before[-1] is not K.INBOUND):
+            after = (e.at for e in events[i + 1 :] if e.kind in (K.REPLY, K.RESOLVED))
+            windows.append((event.at, next(after, None)))
+    return windows
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(conversations())
+def test_next_response_cycles_match_a_replay(
+    case: tuple[SlaPolicy, Schedule, list[SlaEvent], datetime],
+) -> None:
+    policy, schedule, events, now = case
+    report = compute_sla(policy, events, now=now, schedule=schedule)
+    first, *cycles = response_windows(events)  # the first event is always an inbound
+    assert report.first_response is not None
+    assert (report.first_response.started_at, report.first_response.stopped_at) == first
+    assert len(report.next_response_cycles) == len(cycles)
+    for clock, (start, stop) in zip(report.next_response_cycles, cycles, strict=True):
+        assert clock.started_at == start
+        check(clock, case, stop)
+    assert report.next_response == (report.next_response_cycles or [None])[-1]
