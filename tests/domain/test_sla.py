@@ -252,3 +252,21 @@ def test_crossings_report_each_warning_and_breach_once() -> None:
         report, after=at(11, 20), until=at(12)
     )
     assert halves == every
+
+
+def test_business_clock_across_an_overnight_shift_and_a_dst_change() -> None:
+    # Sat 22:00 → Sun 06:00 London; the clocks go forward on Sun 2026-03-29 at 01:00 GMT,
+    # so that night holds 7 working hours (22:00-05:00 UTC) and the next begins at 21:00 UTC.
+    night = Schedule(
+        timezone="Europe/London",
+        shifts=(Shift(weekday=Weekday.SAT, start=time(22), end=time(6)),),
+    )
+    saturday = datetime(2026, 3, 28, tzinfo=UTC)
+    sla = policy(HoursMode.BUSINESS, first_response=mins(8 * 60))
+    events = [SlaEvent(at=at(21, day=saturday), kind=K.INBOUND)]
+    first = compute_sla(sla, events, now=at(12, day=saturday + timedelta(days=1)), schedule=night)
+    assert first.first_response is not None
+    assert first.first_response.elapsed == mins(7 * 60)
+    assert first.first_response.warning_at == at(2, day=saturday + timedelta(days=1))
+    assert first.first_response.due_at == at(22, day=saturday + timedelta(days=7))
+    assert first.first_response.state is ClockState.PAUSED

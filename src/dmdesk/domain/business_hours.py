@@ -99,7 +99,8 @@ class HolidayCalendar(BaseModel):
         try:
             _holiday_dates(self.country, self.subdivision, 2024)
         except NotImplementedError as exc:
-            raise ValueError(f"unknown holiday calendar {self.country!r}") from exc
+            where = f"{self.country}/{self.subdivision}" if self.subdivision else self.country
+            raise ValueError(f"unknown holiday calendar {where!r}") from exc
         return self
 
 
