@@ -62,7 +62,8 @@ def _worker() -> str:
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    name = f"dmdesk_test_{_worker()}"
+    # Unique per process: several test runs may share this machine's server at once.
+    name = f"dmdesk_test_{_worker()}_{os.getpid()}"
     admin = create_engine(PG_ADMIN_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -76,6 +77,8 @@ def pg_url() -> Iterator[str]:
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 

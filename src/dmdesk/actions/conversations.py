@@ -131,9 +131,8 @@ def do_set_status(
         status = ConversationStatus(status)
     except ValueError as exc:
         raise Invalid("status must be open, pending, snoozed or resolved", field="status") from exc
-    if status is ConversationStatus.SNOOZED:
-        if snoozed_until is None or snoozed_until <= at:
-            raise Invalid("snooze needs a time in the future", field="snoozed_until")
+    if status is ConversationStatus.SNOOZED and (snoozed_until is None or snoozed_until <= at):
+        raise Invalid("snooze needs a time in the future", field="snoozed_until")
     previous = ConversationStatus(conv.status)
     if previous is status and status is not ConversationStatus.SNOOZED:
         return conv

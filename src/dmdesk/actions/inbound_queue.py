@@ -79,12 +79,13 @@ def claim_pending(session: Session, *, limit: int) -> list[InboundQueueItem]:
     return list(session.scalars(query))
 
 
-def mark_done(session: Session, *, item_id: int, at: datetime) -> None:
-    session.execute(
-        update(InboundQueueItem)
-        .where(InboundQueueItem.id == item_id)
-        .values(status="done", processed_at=at, error=None)
-    )
+def mark_done(session: Session, *, item_ids: list[int], at: datetime) -> None:
+    if item_ids:
+        session.execute(
+            update(InboundQueueItem)
+            .where(InboundQueueItem.id.in_(item_ids))
+            .values(status="done", processed_at=at, error=None)
+        )
 
 
 def mark_failed(session: Session, *, item_id: int, error: str, at: datetime) -> None:

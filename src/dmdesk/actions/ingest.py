@@ -62,7 +62,27 @@ def preview_of(text: str | None, attachments: list[dict[str, Any]], *, story: bo
     return ""
 
 
+def _find_contact(session: Session, channel_id: int, external_id: str) -> Contact | None:
+    return session.scalars(
+        select(Contact).where(Contact.channel_id == channel_id, Contact.external_id == external_id)
+    ).first()
+
+
 def upsert_contact(session: Session, *, channel: Channel, ref: ContactRef, at: datetime) -> Contact:
+    """Most messages come from people already known: look first, insert only when new."""
+    contact = _find_contact(session, channel.id, ref.external_id)
+    if contact is None:
+        contact = _insert_contact(session, channel=channel, ref=ref, at=at)
+    for attr in ("name", "handle", "phone"):
+        value = getattr(ref, attr)
+        if value and getattr(contact, attr) != value:
+            setattr(contact, attr, value)
+    return contact
+
+
+def _insert_contact(
+    session: Session, *, channel: Channel, ref: ContactRef, at: datetime
+) -> Contact:
     insert_ignore(
         session,
         Contact,
@@ -79,21 +99,25 @@ def upsert_contact(session: Session, *, channel: Channel, ref: ContactRef, at: d
         },
         conflict=["channel_id", "external_id"],
     )
-    contact = session.scalars(
-        select(Contact).where(
-            Contact.channel_id == channel.id, Contact.external_id == ref.external_id
-        )
-    ).one()
-    for attr in ("name", "handle", "phone"):
-        value = getattr(ref, attr)
-        if value and getattr(contact, attr) != value:
-            setattr(contact, attr, value)
+    contact = _find_contact(session, channel.id, ref.external_id)
+    assert contact is not None
     return contact
+
+
+def _find_conversation(session: Session, channel_id: int, contact_id: int) -> Conversation | None:
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.channel_id == channel_id, Conversation.contact_id == contact_id
+        )
+    ).first()
 
 
 def upsert_conversation(
     session: Session, *, channel: Channel, contact: Contact, at: datetime
 ) -> tuple[Conversation, bool]:
+    existing = _find_conversation(session, channel.id, contact.id)
+    if existing is not None:
+        return existing, False
     new_id = insert_ignore(
         session,
         Conversation,
@@ -116,11 +140,8 @@ def upsert_conversation(
         },
         conflict=["channel_id", "contact_id"],
     )
-    conv = session.scalars(
-        select(Conversation).where(
-            Conversation.channel_id == channel.id, Conversation.contact_id == contact.id
-        )
-    ).one()
+    conv = _find_conversation(session, channel.id, contact.id)
+    assert conv is not None
     if new_id is not None:
         _event(
             session,
@@ -217,15 +238,12 @@ def do_ingest_message(
     contact = upsert_contact(session, channel=channel, ref=event.contact, at=at)
     contact.last_seen_at = at if not event.is_echo else contact.last_seen_at
     conv, created = upsert_conversation(session, channel=channel, contact=contact, at=at)
-    new_id = insert_ignore(
-        session,
-        Message,
-        _message_values(channel, conv, event, at),
-        conflict=["channel_id", "platform_message_id"],
-    )
+    values = _message_values(channel, conv, event, at)
+    new_id = insert_ignore(session, Message, values, conflict=["channel_id", "platform_message_id"])
     if new_id is None:
         return IngestOutcome(conv.id, None, created, duplicate=True)
-    msg = session.get_one(Message, new_id)
+    # A detached copy of what was just inserted: read-only here, saves a SELECT per message.
+    msg = Message(id=new_id, **values)
     if event.is_echo:
         apply_outbound_human(conv, msg.sent_at)
     else:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from dmdesk.models.event import Event
 
 PENDING_KEY = "dmdesk_pending_events"
+
+
+@cache
+def _insert_event() -> Insert:
+    return insert(Event).returning(Event.id)
 
 
 @dataclass(frozen=True)
@@ -39,17 +47,18 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> Event:
     """Append to the event log in the caller's transaction and queue it for publishing."""
-    row = Event(
-        workspace_id=workspace_id,
-        type=type,
-        conversation_id=conversation_id,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        occurred_at=at,
-        data=data or {},
-    )
-    session.add(row)
-    session.flush()
+    values = {
+        "workspace_id": workspace_id,
+        "type": type,
+        "conversation_id": conversation_id,
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "occurred_at": at,
+        "data": data or {},
+    }
+    # Core insert: the event log is append-only and hot; the ORM's unit of work is overhead here.
+    event_id = session.execute(_insert_event(), values).scalar_one()
+    row = Event(id=event_id, **values)
     session.info.setdefault(PENDING_KEY, []).append(
         PublishedEvent(
             id=row.id,

@@ -113,7 +113,13 @@ class Pipeline:
             return 0
         extras = {item_id: self._enrich(channel, event) for item_id, channel, event, _ in work}
         at = self._clock()
-        self._db.write(lambda s: self._apply_batch(s, work, extras, at))
+        try:
+            # Fast path: the whole batch in one go, no savepoint per event.
+            self._db.write(lambda s: self._apply_batch(s, work, extras, at, isolate=False))
+        except Exception:
+            # Something in the batch failed: redo it event by event, so the failing one is
+            # retried (then parked as dead) and the others land.
+            self._db.write(lambda s: self._apply_batch(s, work, extras, at, isolate=True))
         self.processed += len(work)
         self.lag_seconds = max(0.0, (at - min(w[3] for w in work)).total_seconds())
         return len(work)
@@ -135,23 +141,32 @@ class Pipeline:
         work: list[tuple[int, Channel, InboundEvent, datetime]],
         extras: dict[int, dict[str, Any] | None],
         at: datetime,
+        *,
+        isolate: bool,
     ) -> None:
         claimed = set(session.scalars(_reclaim(session, [w[0] for w in work])))
+        merged: dict[int, Channel] = {}
+        done: list[int] = []
         for item_id, channel, event, _received in work:
             if item_id not in claimed:
                 continue
-            channel = session.merge(channel, load=False)
-            _f, _r, error = run_in_savepoint(
-                session, self._applier(channel, event, extras.get(item_id), at)
-            )
+            attached = merged.get(channel.id) or session.merge(channel, load=False)
+            merged[channel.id] = attached
+            apply = self._applier(attached, event, extras.get(item_id), at)
+            if not isolate:
+                apply(session)
+                done.append(item_id)
+                continue
+            _f, _r, error = run_in_savepoint(session, apply)
             if error is None:
-                mark_done(session, item_id=item_id, at=at)
+                done.append(item_id)
             else:
                 log.warning(
                     "inbound event failed",
                     extra={"item_id": item_id, "error": type(error).__name__},
                 )
                 mark_failed(session, item_id=item_id, error=repr(error), at=at)
+        mark_done(session, item_ids=done, at=at)
 
     def _applier(
         self,
