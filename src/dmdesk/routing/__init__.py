@@ -1,0 +1,1 @@
+"""Routing and assignment: which team and agent own a conversation."""
