@@ -12,3 +12,10 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   apt-get install -y -qq chromium fonts-noto-color-emoji > /dev/null
 fi
+if ! redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
+  echo "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 ping > /dev/null 2>&1 && break; sleep 0.2; done
+fi

@@ -25,8 +25,8 @@ class Settings(BaseSettings):
         description="Signs sessions and encrypts channel secrets; unset = generated once into "
         "dmdesk.secret next to the database",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field(default="127.0.0.1", description="Interface `dmdesk serve` binds")
+    port: int = Field(default=8000, description="Port `dmdesk serve` listens on")
     public_url: str | None = Field(default=None, description="Base URL people reach dmdesk at")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest webhook body accepted")
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
@@ -38,16 +38,12 @@ class Settings(BaseSettings):
     run_workers: bool = Field(
         default=True, description="Run the ingestion pipeline and the outbox in this process"
     )
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_json: bool = Field(default=True, description="Structured JSON log lines")
-    session_days: int = 14
+    session_days: int = Field(default=14, description="How long a browser login lasts")
     cookie_secure: bool = Field(default=False, description="Set Secure on cookies (behind HTTPS)")
-    graph_api_base: str = "https://graph.facebook.com"
-    instagram_api_base: str = "https://graph.instagram.com"
-    telegram_api_base: str = "https://api.telegram.org"
-    x_api_base: str = "https://api.x.com"
     demo_traffic_per_min: float = Field(
-        default=6.0, description="Simulated DMs a minute that `dmdesk demo --traffic` posts"
+        default=6.0, description="Simulated DMs a minute that `dmdesk demo-traffic` posts"
     )
 
     @property
