@@ -14,6 +14,7 @@ from dmdesk.ingest.channels import ChannelCache
 from dmdesk.ingest.pipeline import Pipeline
 from dmdesk.ingest.receiver import Receiver
 from dmdesk.jobs.outbox import OutboxWorker
+from dmdesk.live.fanout import RedisFanout
 from dmdesk.live.hub import LiveHub
 from dmdesk.observability import Metrics
 
@@ -31,11 +32,14 @@ class Services:
     receiver: Receiver
     metrics: Metrics
     clock: Clock = field(default=utcnow)
+    fanout: RedisFanout | None = None
     started: bool = False
 
     def start_workers(self) -> None:
         self.bus.start()
         self.db.start()
+        if self.fanout is not None:
+            self.fanout.start()
         if self.settings.run_workers:
             self.pipeline.start()
             self.outbox.start()
@@ -46,6 +50,8 @@ class Services:
         self.outbox.stop()
         self.db.close()
         self.bus.stop()
+        if self.fanout is not None:
+            self.fanout.stop()
         self.hub.close()
         self.started = False
 
@@ -58,6 +64,9 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
     metrics = Metrics()
     db.on_commit = bus.publish
     bus.subscribe("*", hub.publish)
+    fanout = RedisFanout(settings.redis_url, hub) if settings.redis_url else None
+    if fanout is not None:
+        bus.subscribe("*", fanout.publish)
     channels = ChannelCache(db, box)
     bus.subscribe("channel.*", lambda _e: channels.invalidate())
     pipeline = Pipeline(db=db, clock=clock)
@@ -90,6 +99,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
         receiver=receiver,
         metrics=metrics,
         clock=clock,
+        fanout=fanout,
     )
 
 
