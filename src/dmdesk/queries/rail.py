@@ -30,21 +30,34 @@ class RailFacets:
 
 
 def rail_facets(session: Session, *, workspace_id: int) -> RailFacets:
+    no_id = cast(None, Team.id.type)
+    no_text = cast(None, String)
     teams = select(
-        literal("team").label("kind"), Team.id, Team.name, cast(None, String).label("platform")
+        literal("team").label("kind"),
+        Team.id.label("id"),
+        Team.name.label("name"),
+        no_text.label("platform"),
     ).where(Team.workspace_id == workspace_id)
-    channels = select(literal("channel"), Channel.id, Channel.name, Channel.platform).where(
-        Channel.workspace_id == workspace_id, Channel.is_active.is_(True)
-    )
+    channels = select(
+        literal("channel").label("kind"),
+        Channel.id.label("id"),
+        Channel.name.label("name"),
+        Channel.platform.label("platform"),
+    ).where(Channel.workspace_id == workspace_id, Channel.is_active.is_(True))
     tags = (
-        select(literal("tag"), cast(None, Team.id.type), ConversationTag.tag, cast(None, String))
+        select(
+            literal("tag").label("kind"),
+            no_id.label("id"),
+            ConversationTag.tag.label("name"),
+            no_text.label("platform"),
+        )
         .where(ConversationTag.workspace_id == workspace_id)
         .group_by(ConversationTag.tag)
         .order_by(ConversationTag.tag)
         .limit(TAGS_SHOWN)
         .subquery()
     )
-    query = union_all(teams, channels, select(tags))
+    query = union_all(teams, channels, select(tags.c.kind, tags.c.id, tags.c.name, tags.c.platform))
     out = RailFacets()
     for kind, ident, name, platform in session.execute(query):
         if kind == "team":
