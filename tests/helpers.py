@@ -9,11 +9,22 @@ from typing import Any
 from dmdesk.connectors.generic import SIGNATURE_HEADER, sign
 
 
-def generic_body(msg_id: str, *, sender: str = "u1", name: str = "Maria Lopez",
-                 text: str = "Where is my order?", sent_at: datetime | None = None,
-                 **extra: Any) -> bytes:
-    data = {"id": msg_id, "sender": {"id": sender, "name": name}, "text": text,
-            "sent_at": (sent_at or datetime.now(UTC)).isoformat(), **extra}
+def generic_body(
+    msg_id: str,
+    *,
+    sender: str = "u1",
+    name: str = "Maria Lopez",
+    text: str = "Where is my order?",
+    sent_at: datetime | None = None,
+    **extra: Any,
+) -> bytes:
+    data = {
+        "id": msg_id,
+        "sender": {"id": sender, "name": name},
+        "text": text,
+        "sent_at": (sent_at or datetime.now(UTC)).isoformat(),
+        **extra,
+    }
     return json.dumps(data).encode()
 
 

@@ -9,11 +9,13 @@ from tests.conftest import Seeded
 
 
 def test_login_cookie_and_csrf(client: Any, services: Services, seeded: Seeded) -> None:
-    bad = client.post("/login", data={"email": "admin@acme.test", "password": "wrong"},
-                      follow_redirects=False)
+    bad = client.post(
+        "/login", data={"email": "admin@acme.test", "password": "wrong"}, follow_redirects=False
+    )
     assert bad.status_code == 401
-    ok = client.post("/login", data={"email": "admin@acme.test", "password": "password1"},
-                     follow_redirects=False)
+    ok = client.post(
+        "/login", data={"email": "admin@acme.test", "password": "password1"}, follow_redirects=False
+    )
     assert ok.status_code == 303
     cookie = ok.headers["set-cookie"].lower()
     assert "httponly" in cookie

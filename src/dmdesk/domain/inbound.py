@@ -17,8 +17,19 @@ from dmdesk.domain.clock import ensure_utc
 from dmdesk.domain.enums import DeliveryStatus
 
 AttachmentKind = Literal[
-    "image", "video", "audio", "voice", "file", "sticker", "location", "contact",
-    "share", "story_mention", "reel", "fallback", "unsupported",
+    "image",
+    "video",
+    "audio",
+    "voice",
+    "file",
+    "sticker",
+    "location",
+    "contact",
+    "share",
+    "story_mention",
+    "reel",
+    "fallback",
+    "unsupported",
 ]
 
 
@@ -193,8 +204,13 @@ class UnsupportedEvent(InboundEvent):
 EVENT_TYPES: dict[str, type[InboundEvent]] = {
     cls.kind: cls
     for cls in (
-        InboundMessage, InboundEdit, InboundDeletion, InboundReaction, InboundReferral,
-        DeliveryUpdate, UnsupportedEvent,
+        InboundMessage,
+        InboundEdit,
+        InboundDeletion,
+        InboundReaction,
+        InboundReferral,
+        DeliveryUpdate,
+        UnsupportedEvent,
     )
 }
 
