@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.conversations import do_assign_conversation, do_set_status
-from dmdesk.actions.ingest import do_ingest_message
+from dmdesk.actions.ingest import do_apply_deletion, do_ingest_message
 from dmdesk.actions.messages import do_send_reply
 from dmdesk.db.events import record_event
 from dmdesk.domain.enums import AuthorKind
-from dmdesk.domain.inbound import ContactRef, InboundMessage
+from dmdesk.domain.inbound import ContactRef, InboundDeletion, InboundMessage
 from dmdesk.models import Channel, Conversation, Workspace
 from dmdesk.services import Services
 
@@ -38,6 +38,7 @@ class Desk:
     workspace_id: int
     channel_id: int
     seq: int = 0
+    platform_ids: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def configure(self, *, timezone: str, schedule: dict[str, Any] | None) -> None:
         def work(s: Session) -> None:
@@ -62,9 +63,26 @@ class Desk:
             )
             out = do_ingest_message(s, channel=channel, event=event, at=at)
             assert out.message_id is not None
+            self.platform_ids[out.message_id] = (contact, mid)
             return out.conversation_id, out.message_id
 
         return self.svc.db.write(work)
+
+    def unsend(self, message_id: int, at: datetime) -> None:
+        """The contact deletes (unsends) one of their messages."""
+        contact, mid = self.platform_ids[message_id]
+
+        def work(s: Session) -> None:
+            channel = s.get_one(Channel, self.channel_id)
+            event = InboundDeletion(
+                account_id=channel.external_id,
+                occurred_at=at,
+                contact=ContactRef(external_id=contact),
+                message_id=mid,
+            )
+            assert do_apply_deletion(s, channel=channel, event=event, at=at)
+
+        self.svc.db.write(work)
 
     def reply(
         self,

@@ -43,7 +43,7 @@ def replay(services: Services, seeded: Seeded) -> Desk:
     desk.event(b, "sla.breached", berlin("2026-03-29T20:00:00"), target="first_response")
     # C: an unsent first message and a deleted reply do not count.
     c, unsent = desk.inbound("carol", berlin("2026-03-30T12:00:00"))
-    desk.event(c, "message.deleted", berlin("2026-03-30T12:01:00"), message_id=unsent)
+    desk.unsend(unsent, berlin("2026-03-30T12:01:00"))
     desk.inbound("carol", berlin("2026-03-30T12:10:00"))
     wrong = desk.reply(c, berlin("2026-03-30T12:20:00"), user_id=agent1)
     desk.event(c, "message.deleted", berlin("2026-03-30T12:21:00"), message_id=wrong)

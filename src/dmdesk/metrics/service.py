@@ -4,9 +4,10 @@ period in the workspace's time zone, and answer a report."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dmdesk.db.database import Database
@@ -15,6 +16,8 @@ from dmdesk.metrics import definitions as d
 from dmdesk.metrics import reports
 from dmdesk.metrics.context import clock_of
 from dmdesk.metrics.rollups import fold_all
+from dmdesk.metrics.topics import build_topics, inbound_texts
+from dmdesk.models import Channel, Team, User
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 3 * 366
@@ -94,3 +97,78 @@ def summary_with_trend(db: Database, workspace_id: int, flt: d.ReportFilter) -> 
             "metrics": reports.summary(s, workspace_id, flt),
             "previous": reports.summary(s, workspace_id, flt.previous()),
         }
+
+
+BREAKDOWNS = ("agent", "team", "channel", "category")
+
+
+def dimension_names(session: Session, workspace_id: int, by: str) -> dict[Any, str]:
+    """Display names of a dimension's values (none for categories: they are their names)."""
+    model: Any = {"agent": User, "team": Team, "channel": Channel}.get(by)
+    names: dict[Any, str] = {d.NONE_ID: "(none)", d.NONE_CATEGORY: "(none)"}
+    if model is not None:
+        rows = session.execute(
+            select(model.id, model.name).where(model.workspace_id == workspace_id)
+        )
+        names.update({int(i): str(n) for i, n in rows})
+    return names
+
+
+def breakdown_report(
+    db: Database, workspace_id: int, flt: d.ReportFilter, *, by: str
+) -> tuple[list[dict[str, Any]], dict[Any, str]]:
+    if by not in BREAKDOWNS:
+        raise Invalid(f"breakdowns are by {', '.join(BREAKDOWNS)}", field="by")
+    refresh(db)
+    with db.session() as s:
+        rows = reports.breakdown(s, workspace_id, flt, by=by)
+        return rows, dimension_names(s, workspace_id, by)
+
+
+def volume_report(
+    db: Database, workspace_id: int, flt: d.ReportFilter, *, granularity: str = "day"
+) -> dict[str, Any]:
+    """Inbound messages and new conversations per day or week, plus the hourly heatmap."""
+    if granularity not in ("day", "week", "hour"):
+        raise Invalid("granularity is day, week or hour", field="granularity")
+    refresh(db)
+    with db.session() as s:
+        daily = reports.daily_volume(s, workspace_id, flt)
+        series = reports.weekly_volume(daily) if granularity == "week" else daily
+        out: dict[str, Any] = {
+            "granularity": granularity,
+            "series": [{"period": k.isoformat(), **v} for k, v in sorted(series.items())],
+        }
+        try:
+            hourly = reports.hourly_counts(s, workspace_id, flt)
+        except reports.TooManyFilters as exc:
+            out["hourly_note"] = str(exc)
+            return out
+        out["heatmap"] = reports.heatmap(hourly)
+        if granularity == "hour":
+            out["series"] = [{"period": f"{day.isoformat()}T{hour:02d}:00", "inbound_messages": n}
+                             for day, hour, _c, n in sorted(hourly)]  # fmt: skip
+        return out
+
+
+def local_bounds(
+    session: Session, workspace_id: int, flt: d.ReportFilter
+) -> tuple[datetime, datetime]:
+    """The UTC instants where the filter's first local day starts and its last one ends."""
+    zone = clock_of(session, workspace_id).zone
+    start = datetime.combine(flt.start, time(), tzinfo=zone)
+    end = datetime.combine(flt.end + timedelta(days=1), time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def topics_report(
+    db: Database, workspace_id: int, flt: d.ReportFilter, *, k: int | None = None
+) -> list[dict[str, Any]]:
+    """Ranked topics of the period's inbound questions with their trend."""
+    with db.session() as s:
+        start, end = local_bounds(s, workspace_id, flt)
+        before = flt.previous()
+        p_start, p_end = local_bounds(s, workspace_id, before)
+        current = inbound_texts(s, workspace_id, start=start, end=end)
+        previous = inbound_texts(s, workspace_id, start=p_start, end=p_end)
+    return [t.as_json() for t in build_topics(current, previous, k=k)]
