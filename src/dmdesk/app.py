@@ -21,6 +21,7 @@ from dmdesk.api.routes import (
     people,
     privacy,
     replies,
+    reports,
     webhooks,
 )
 from dmdesk.config import Settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     api = APIRouter(prefix="/api/v1")
     for module in (conversations, admin, live, replies, automation, people, conversions, privacy):
         api.include_router(module.router)
+    api.include_router(reports.router)
     app.include_router(api)
     app.include_router(webhooks.router)
     app.include_router(health.router)
