@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.orders import on_message_stored
@@ -26,11 +27,13 @@ from dmdesk.db.secretbox import SecretBox
 from dmdesk.db.upsert import insert_ignore
 from dmdesk.domain.clock import Clock
 from dmdesk.domain.errors import Invalid, NotFound
+from dmdesk.models import Event
 from dmdesk.models.people import OutboundDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
 WATCHED = ("contact.*", "conversation.*", "conversion.*", "lead.*")
 SIGNATURE_HEADER = "X-Dmdesk-Signature"
+BUS_THREAD = "dmdesk-bus"
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=6)
@@ -78,7 +81,9 @@ def do_create_subscription(
     if unknown:
         raise Invalid(f"cannot subscribe to {', '.join(unknown)}", field="event_types")
     secret = secrets.token_urlsafe(32)
+    last = session.scalar(select(func.max(Event.id)).where(Event.workspace_id == workspace_id))
     sub = WebhookSubscription(
+        last_event_id=last or 0,
         workspace_id=workspace_id,
         url=url,
         is_active=True,
@@ -118,7 +123,7 @@ def do_delete_subscription(
     )
 
 
-def event_body(event: PublishedEvent) -> str:
+def event_body(event: Event) -> str:
     return json.dumps(
         {
             "id": event.id,
@@ -133,37 +138,54 @@ def event_body(event: PublishedEvent) -> str:
     )
 
 
-def do_enqueue_deliveries(session: Session, *, event: PublishedEvent, at: datetime) -> int:
-    """One pending delivery per matching subscription; idempotent per (subscription, event).
+def _delivery(sub: WebhookSubscription, event: Event, at: datetime) -> dict[str, Any]:
+    return {
+        "subscription_id": sub.id,
+        "workspace_id": event.workspace_id,
+        "event_id": event.id,
+        "event_type": event.type,
+        "body": event_body(event),
+        "conversation_id": event.conversation_id,
+        "person_id": event.data.get("person_id"),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+
+
+def do_fan_out(
+    session: Session, *, at: datetime, workspace_id: int | None = None, limit: int = 1000
+) -> int:
+    """Turn new events into pending deliveries, from each subscription's cursor in the event
+    log: durable (a crash between commit and the bus loses nothing) and idempotent.
     No event is recorded: the delivery row is itself the log (and events here would loop)."""
-    subs = session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.workspace_id == event.workspace_id,
-            WebhookSubscription.is_active.is_(True),
-        )
-    ).all()
+    query = select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True))
+    if workspace_id is not None:
+        query = query.where(WebhookSubscription.workspace_id == workspace_id)
     count = 0
-    for sub in (s for s in subs if matches(s.event_types, event.type)):
-        values = {
-            "subscription_id": sub.id,
-            "workspace_id": event.workspace_id,
-            "event_id": event.id,
-            "event_type": event.type,
-            "body": event_body(event),
-            "conversation_id": event.conversation_id,
-            "status": "pending",
-            "attempts": 0,
-            "person_id": event.data.get("person_id"),
-            "next_attempt_at": at,
-            "created_at": at,
-        }
-        count += (
-            insert_ignore(
-                session, OutboundDelivery, values, conflict=["subscription_id", "event_id"]
+    for sub in session.scalars(query.with_for_update() if _pg(session) else query).all():
+        events = session.scalars(
+            select(Event)
+            .where(Event.workspace_id == sub.workspace_id, Event.id > sub.last_event_id)
+            .order_by(Event.id)
+            .limit(limit)
+        ).all()
+        for event in (e for e in events if matches(sub.event_types, e.type)):
+            new = insert_ignore(
+                session,
+                OutboundDelivery,
+                _delivery(sub, event, at),
+                conflict=["subscription_id", "event_id"],
             )
-            is not None
-        )
+            count += new is not None
+        if events:
+            sub.last_event_id = events[-1].id
     return count
+
+
+def _pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _has_subscribers(db: Database, workspace_id: int) -> bool:
@@ -178,11 +200,14 @@ def _has_subscribers(db: Database, workspace_id: int) -> bool:
 
 
 def subscriber(db: Database, clock: Clock) -> Callable[[PublishedEvent], None]:
-    """The bus handler: a cheap read first, so workspaces without subscriptions cost no write."""
+    """The bus handler (fast path): fan out right after commit. A cheap read first, so
+    workspaces without subscriptions cost no write; nothing once the writer has stopped."""
 
     def on_event(event: PublishedEvent) -> None:
+        if threading.current_thread().name == BUS_THREAD and not db.writer.running:
+            return  # shutting down: the delivery job catches up from the cursor
         if _has_subscribers(db, event.workspace_id):
-            db.write(lambda s: do_enqueue_deliveries(s, event=event, at=clock()))
+            db.write(lambda s: do_fan_out(s, workspace_id=event.workspace_id, at=clock()))
 
     return on_event
 
@@ -234,6 +259,7 @@ def deliver_due(
 ) -> int:
     """The delivery job: POST every due delivery once; returns how many were attempted."""
     now = clock()
+    db.write(lambda s: do_fan_out(s, at=now))
     with db.session() as s:
         due = s.execute(
             select(OutboundDelivery, WebhookSubscription.url, WebhookSubscription.secret_encrypted)

@@ -224,6 +224,9 @@ def demo(
 
 def _mount_optional() -> None:
     """Capabilities add their own command groups here."""
+    from dmdesk.cli.people import mount as mount_people
+
+    mount_people(app)
     try:
         from dmdesk.cli.triage import app as triage_app
     except ImportError:

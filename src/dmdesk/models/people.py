@@ -173,6 +173,8 @@ class WebhookSubscription(Base):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     event_types: Mapped[list[str]] = mapped_column(JsonType, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Events up to this id have been fanned out to deliveries (see actions/webhooks_out.py).
+    last_event_id: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
