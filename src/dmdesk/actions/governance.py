@@ -52,7 +52,7 @@ def reply_settings(session: Session, workspace_id: int, *, at: datetime) -> Repl
             tone_guidelines="",
             approval_user_ids=[],
             faq_enabled=False,
-            faq_threshold=0.42,
+            faq_threshold=0.35,
             csat_enabled=False,
             updated_at=at,
         )

@@ -62,7 +62,7 @@ class ReplySettings(Base):
     tone_guidelines: Mapped[str] = mapped_column(Text, default="")
     approval_user_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
     faq_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    faq_threshold: Mapped[float] = mapped_column(Float, default=0.42)
+    faq_threshold: Mapped[float] = mapped_column(Float, default=0.35)
     csat_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -15,8 +15,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
-DEFAULT_THRESHOLD = 0.5
-DEFAULT_MARGIN = 0.0
+DEFAULT_THRESHOLD = 0.35
+DEFAULT_MARGIN = 0.06
 CENTROID_WEIGHT = 0.5
 
 

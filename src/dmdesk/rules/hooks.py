@@ -88,9 +88,7 @@ class MessageHook:
         enrichment: dict[str, Any] | None,
     ) -> bool:
         settings = reply_settings(s, conv.workspace_id, at=at)
-        if not settings.faq_enabled or not (ev.text or "").strip():
-            return False
-        if is_opted_out(s, conv.contact_id):
+        if not settings.faq_enabled or is_opted_out(s, conv.contact_id):
             return False
         if wants_person(ev.text, ev.quick_reply_payload or ev.postback_payload):
             record_event(
@@ -103,6 +101,8 @@ class MessageHook:
                 data={"reason": "asked for a person"},
             )
             return True
+        if not (ev.text or "").strip():
+            return False
         self._faq.respond(
             s,
             conv=conv,
