@@ -230,6 +230,11 @@ def _mount_optional() -> None:
     from dmdesk.cli.people import mount as mount_people
 
     mount_people(app)
+    from dmdesk.cli.importer import app as import_app
+    from dmdesk.cli.report import app as report_app
+
+    app.add_typer(report_app, name="report")
+    app.add_typer(import_app, name="import")
     try:
         from dmdesk.cli.triage import app as triage_app
     except ImportError:
