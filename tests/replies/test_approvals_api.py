@@ -152,3 +152,17 @@ def test_no_path_around_approval(client: Any, services: Services, seeded: Seeded
     )
     assert forged.json()["status"] == "awaiting_approval"
     assert count(services, OutboxItem) == 0
+
+
+def test_typed_variable_placeholders_cannot_be_sent(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = conversation(client, services, seeded)
+    resp = client.post(
+        f"{API}/conversations/{conv}/messages",
+        headers=seeded.agent(),
+        json={"text": "Hi {{contact.first_name}}, thanks!"},
+    )
+    assert resp.status_code == 400
+    assert "contact.first_name" in resp.json()["detail"]
+    assert count(services, OutboxItem) == 0

@@ -19,6 +19,7 @@ from dmdesk.db.events import record_event
 from dmdesk.domain.enums import AuthorKind, Role
 from dmdesk.domain.errors import Conflict, Invalid, NotFound, PolicyRefused
 from dmdesk.domain.governance import EFFECTS, Finding, RuleSpec, check_text, compile_rule, verdict
+from dmdesk.domain.templating import render
 from dmdesk.models import Conversation, Message, User
 from dmdesk.models.replies import DoNotSayRule, ReplyApproval, ReplySettings
 
@@ -164,6 +165,13 @@ def _blocked(findings: list[Finding]) -> PolicyRefused:
     return PolicyRefused(f'"{first.matched}" is not allowed: {first.reason}.{hint}')
 
 
+def _require_filled(text: str) -> None:
+    """A saved-reply variable left in the text would reach the contact as {{...}}."""
+    left = render(text, {})
+    if left.unresolved:
+        raise Invalid(f"fill in the variables first: {', '.join(left.unresolved)}", field="text")
+
+
 def do_submit_reply(
     session: Session,
     *,
@@ -174,6 +182,7 @@ def do_submit_reply(
     warnings: list[str] | None = None,
 ) -> SubmitOutcome:
     """The one send path for agents: check governance, then queue or park the reply."""
+    _require_filled(text)
     findings = check_text(text, rule_specs(session, conv.workspace_id))
     settings = reply_settings(session, conv.workspace_id, at=at)
     flagged = author.id in (settings.approval_user_ids or [])
@@ -268,6 +277,7 @@ def do_approve_reply(
     """Approve (optionally after editing): the reply is queued; hard blocks still apply."""
     _decide(approval, reviewer)
     text = (edited_text or approval.text).strip()
+    _require_filled(text)
     findings = check_text(text, rule_specs(session, approval.workspace_id))
     if any(f.effect == "block" for f in findings):
         raise _blocked(findings)
