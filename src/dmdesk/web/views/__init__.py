@@ -1,5 +1,6 @@
 """Page handlers, one module per page; ROUTERS lists them for mounting."""
 
-from dmdesk.web.views import actions, auth, conversation, inbox, search
+from dmdesk.web.views import actions, auth, conversation, inbox, search, settings_replies
 
 ROUTERS = [auth.router, inbox.router, conversation.router, actions.router, search.router]
+ROUTERS.append(settings_replies.router)
