@@ -36,9 +36,16 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-def log_in(browser: Any, base_url: str, email: str, password: str = "password1") -> Any:
+def log_in(
+    browser: Any,
+    base_url: str,
+    email: str,
+    password: str = "password1",
+    **context_options: Any,
+) -> Any:
     """A fresh context (its own cookies) logged in and showing the inbox, live stream up."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, color_scheme="light")
+    options = {"viewport": {"width": 1366, "height": 768}, "color_scheme": "light"}
+    context = browser.new_context(**(options | context_options))
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto(f"{base_url}/inbox")

@@ -25,6 +25,7 @@ ATTACHMENT_LABELS = {
     "reel": "Reel",
     "story_mention": "Mentioned you in their story",
     "template": "Template",
+    "fallback": "Link",
 }
 TICKS = {
     "pending": ("◷", "Sending"),
@@ -142,7 +143,7 @@ def attachment_card(att: dict[str, Any]) -> AttachmentCard:
     detail = " · ".join(p for p in (str(att.get("mime_type") or ""), _size(att.get("size"))) if p)
     url = att.get("url")
     safe_url = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-    return AttachmentCard(label, att.get("name"), detail, safe_url, known)
+    return AttachmentCard(label, att.get("name") or att.get("title"), detail, safe_url, known)
 
 
 def _name(users: dict[int, str], user_id: Any, fallback: str = "Someone") -> str:
@@ -158,6 +159,9 @@ def event_text(ev: Event, users: dict[int, str], teams: dict[int, str]) -> str:
         if d.get("to") is None:
             return f"{who} unassigned this"
         target = _name(users, d.get("to"))
+        if ev.actor_id is None:
+            reason = f" ({d['reason']})" if d.get("reason") else ""
+            return f"Assigned to {target}{reason}"
         return f"{who} assigned this to {'themselves' if d.get('to') == ev.actor_id else target}"
     if kind == "team_changed":
         team = teams.get(d["to"], "a team") if isinstance(d.get("to"), int) else "no team"

@@ -62,8 +62,9 @@ export const SHORTCUTS = [
   { id: 'go-snoozed', keys: ['g s'], label: 'Go to Snoozed', run: goto('snoozed') },
 ];
 
-const ARIA = { N: 'Shift+N', E: 'Shift+E', A: 'Shift+A', '?': 'Shift+?', '/': '/', '.': '.' };
-const shown = (k) => (ARIA[k] || k).replace(' ', ' then ');
+const ARIA = { N: 'Shift+N', E: 'Shift+E', A: 'Shift+A', '?': 'Shift+?' };
+const SHOWN = { '?': '?', Escape: 'Esc', 'Control+Enter': 'Ctrl+Enter', 'Meta+Enter': 'Cmd+Enter' };
+const shown = (k) => (SHOWN[k] || ARIA[k] || k).replace(' ', ' then ');
 const ariaOf = (k) => ARIA[k] || k;
 
 export function applyAriaShortcuts(root = document) {
