@@ -36,7 +36,8 @@ def test_merge_and_unmerge_keep_history(client: Any, services: Services, seeded:
     card = client.get(f"/api/v1/people/{a}", headers=h).json()
     assert [c["external_id"] for c in card["contacts"]] == ["ig-1"]
     assert card["person"]["email"] is None
-    assert len(card["merges"]) == 1 and card["merges"][0]["unmerged_at"] is not None
+    assert len(card["merges"]) == 1
+    assert card["merges"][0]["unmerged_at"] is not None
     again = client.post(f"/api/v1/merges/{merged.json()['id']}/undo", headers=h)
     assert again.status_code == 400
     with services.db.session() as s:
@@ -52,20 +53,25 @@ def test_merge_with_itself_or_across_workspaces_is_refused(
     b = _person_of(services, dm(services, other, "s2", sender="x-2"))
     h = seeded.admin()
     itself = client.post(f"/api/v1/people/{a}/merge", json={"source_id": a}, headers=h)
-    assert itself.status_code == 400 and "itself" in itself.json()["detail"]
+    assert itself.status_code == 400
+    assert "itself" in itself.json()["detail"]
     across = client.post(f"/api/v1/people/{a}/merge", json={"source_id": b}, headers=h)
     assert across.status_code == 404
     assert client.get(f"/api/v1/people/{b}", headers=h).status_code == 404
 
     def work(s: Any) -> None:
-        people.do_merge_people(s, workspace_id=seeded.workspace_id, target_id=a, source_id=a,
-                               actor_id=None, at=NOW)
+        people.do_merge_people(
+            s, workspace_id=seeded.workspace_id, target_id=a, source_id=a, actor_id=None, at=NOW
+        )
 
     with pytest.raises(Invalid):
         services.db.write(work)
     with pytest.raises(NotFound):
-        services.db.write(lambda s: people.do_merge_people(
-            s, workspace_id=seeded.workspace_id, target_id=a, source_id=b, actor_id=None, at=NOW))
+        services.db.write(
+            lambda s: people.do_merge_people(
+                s, workspace_id=seeded.workspace_id, target_id=a, source_id=b, actor_id=None, at=NOW
+            )
+        )
     with services.db.session() as s:
         assert s.scalars(select(PersonMerge)).all() == []
         assert s.get_one(Person, b).merged_into_id is None
@@ -78,12 +84,19 @@ def test_suggestions_on_email_phone_and_handle(services: Services, seeded: Seede
 
     def work(s: Any) -> None:
         p = [s.get_one(Person, i) for i in ids]
-        people.do_update_person(s, person=p[0], changes={"email": "A@x.org", "phone": "+44 20 7946 0958"},
-                                actor_id=seeded.admin_id, at=NOW)
-        people.do_update_person(s, person=p[1], changes={"email": "a@X.org"},
-                                actor_id=seeded.admin_id, at=NOW)
-        people.do_update_person(s, person=p[2], changes={"phone": "+442079460958"},
-                                actor_id=seeded.admin_id, at=NOW)
+        people.do_update_person(
+            s,
+            person=p[0],
+            changes={"email": "A@x.org", "phone": "+44 20 7946 0958"},
+            actor_id=seeded.admin_id,
+            at=NOW,
+        )
+        people.do_update_person(
+            s, person=p[1], changes={"email": "a@X.org"}, actor_id=seeded.admin_id, at=NOW
+        )
+        people.do_update_person(
+            s, person=p[2], changes={"phone": "+442079460958"}, actor_id=seeded.admin_id, at=NOW
+        )
         for pid, handle in ((ids[0], "@Ana.B"), (ids[3], "ana.b")):
             contact = s.scalars(select(Contact).where(Contact.person_id == pid)).one()
             contact.handle = handle
@@ -101,4 +114,5 @@ def test_suggestions_on_email_phone_and_handle(services: Services, seeded: Seede
 def test_invalid_phone_is_refused(client: Any, services: Services, seeded: Seeded) -> None:
     a = _person_of(services, dm(services, seeded, "v1"))
     resp = client.patch(f"/api/v1/people/{a}", json={"phone": "12"}, headers=seeded.admin())
-    assert resp.status_code == 400 and resp.json()["field"] == "phone"
+    assert resp.status_code == 400
+    assert resp.json()["field"] == "phone"

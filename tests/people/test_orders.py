@@ -29,51 +29,93 @@ def _numbers(services: Services) -> list[str]:
 def test_csv_errors_are_reported_by_line_and_column_and_nothing_is_imported(
     client: Any, services: Services, seeded: Seeded
 ) -> None:
-    resp = client.post("/api/v1/orders/import", content=CSV, headers={
-        **seeded.admin(), "Content-Type": "text/csv"})
+    resp = client.post(
+        "/api/v1/orders/import", content=CSV, headers={**seeded.admin(), "Content-Type": "text/csv"}
+    )
     assert resp.status_code == 200, resp.text
     report = resp.json()
-    assert report["committed"] is False and report["imported"] == 0
+    assert report["committed"] is False
+    assert report["imported"] == 0
     assert [(e["line"], e["column"]) for e in report["errors"]] == [
-        (3, "value"), (4, "currency"), (4, "ordered_at")]
+        (3, "value"),
+        (4, "currency"),
+        (4, "ordered_at"),
+    ]
     assert _numbers(services) == []
 
 
-def test_csv_import_valid_rows_when_asked(client: Any, services: Services,
-                                          seeded: Seeded) -> None:
-    resp = client.post("/api/v1/orders/import?import_valid=true", content=CSV,
-                       headers={**seeded.admin(), "Content-Type": "text/csv"})
+def test_csv_import_valid_rows_when_asked(client: Any, services: Services, seeded: Seeded) -> None:
+    resp = client.post(
+        "/api/v1/orders/import?import_valid=true",
+        content=CSV,
+        headers={**seeded.admin(), "Content-Type": "text/csv"},
+    )
     report = resp.json()
-    assert report["committed"] is True and report["imported"] == 2 and len(report["errors"]) == 3
+    assert report["committed"] is True
+    assert report["imported"] == 2
+    assert len(report["errors"]) == 3
     assert _numbers(services) == ["A-1001", "A-1004"]
     with services.db.session() as s:
         first = s.scalars(select(Order).where(Order.number == "A-1001")).one()
         assert first.items == [{"name": "scarf", "quantity": 2}, {"name": "hat", "quantity": 1}]
         assert float(first.value) == 49.9
         late = s.scalars(select(Order).where(Order.number == "A-1004")).one()
-        assert late.currency == "USD" and late.ordered_at.hour == 9
+        assert late.currency == "USD"
+        assert late.ordered_at.hour == 9
 
 
 def test_missing_column_and_json_api(client: Any, services: Services, seeded: Seeded) -> None:
-    bad = client.post("/api/v1/orders/import", content="order_id,status\nX,paid\n",
-                      headers={**seeded.admin(), "Content-Type": "text/csv"}).json()
+    bad = client.post(
+        "/api/v1/orders/import",
+        content="order_id,status\nX,paid\n",
+        headers={**seeded.admin(), "Content-Type": "text/csv"},
+    ).json()
     assert {(e["line"], e["column"]) for e in bad["errors"]} == {
-        (1, "value"), (1, "currency"), (1, "ordered_at")}
-    resp = client.post("/api/v1/orders", headers=seeded.admin(), json=[
-        {"order_id": "B-1", "status": "paid", "value": "12.5", "currency": "EUR",
-         "ordered_at": "2026-11-05", "items": [{"name": "mug", "quantity": 3}]},
-        {"order_id": "B-2", "status": "paid", "value": "-1", "currency": "EUR",
-         "ordered_at": "2026-11-05"}])
-    assert resp.json()["errors"] == [{"index": 1, "column": "value",
-                                      "message": "must be a positive number"}]
+        (1, "value"),
+        (1, "currency"),
+        (1, "ordered_at"),
+    }
+    resp = client.post(
+        "/api/v1/orders",
+        headers=seeded.admin(),
+        json=[
+            {
+                "order_id": "B-1",
+                "status": "paid",
+                "value": "12.5",
+                "currency": "EUR",
+                "ordered_at": "2026-11-05",
+                "items": [{"name": "mug", "quantity": 3}],
+            },
+            {
+                "order_id": "B-2",
+                "status": "paid",
+                "value": "-1",
+                "currency": "EUR",
+                "ordered_at": "2026-11-05",
+            },
+        ],
+    )
+    assert resp.json()["errors"] == [
+        {"index": 1, "column": "value", "message": "must be a positive number"}
+    ]
     assert _numbers(services) == []
-    assert client.post("/api/v1/orders/import", content=CSV,
-                       headers={**seeded.agent(), "Content-Type": "text/csv"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/orders/import",
+            content=CSV,
+            headers={**seeded.agent(), "Content-Type": "text/csv"},
+        ).status_code
+        == 403
+    )
 
 
 def test_order_number_in_a_dm_is_linked(client: Any, services: Services, seeded: Seeded) -> None:
-    client.post("/api/v1/orders/import?import_valid=true", content=CSV,
-                headers={**seeded.admin(), "Content-Type": "text/csv"})
+    client.post(
+        "/api/v1/orders/import?import_valid=true",
+        content=CSV,
+        headers={**seeded.admin(), "Content-Type": "text/csv"},
+    )
     conv = dm(services, seeded, "o1", text="Hi, where is my order #A-1001 please?")
     person_id = contact_of(services, conv).person_id
     with services.db.session() as s:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,8 +14,8 @@ from dmdesk.actions import conversions, orders, people, privacy
 from dmdesk.actions.messages import do_add_note
 from dmdesk.models import Event
 from dmdesk.models.people import Conversion
-from dmdesk.services import Services
-from tests.conftest import Seeded
+from dmdesk.services import Services, build_services
+from tests.conftest import Seeded, seed_workspace
 from tests.people.kit import NOW, contact_of, dm, user
 
 SECRET_WORDS = ("Zebulonqx", "quuxvelvet", "zebulonqx.private@example.org", "4471234")
@@ -41,16 +45,27 @@ def _leaks(services: Services, needles: tuple[str, ...]) -> list[str]:
 
 def _fts_terms(services: Services) -> set[str]:
     with services.db.read_engine.connect() as conn:
-        conn.execute(sa.text("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms "
-                             "USING fts5vocab(main, 'messages_fts', 'row')"))
+        conn.execute(
+            sa.text(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms "
+                "USING fts5vocab(main, 'messages_fts', 'row')"
+            )
+        )
         return {r[0] for r in conn.execute(sa.text("SELECT term FROM temp.fts_terms"))}
 
 
 def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
     """Two identities of the secret person (merged), and a bystander."""
     text = "Hi, I am Zebulonqx quuxvelvet, mail zebulonqx.private@example.org or +44 20 4471234"
-    conv = dm(services, seeded, "z1", sender="zz-1", name="Zebulonqx Quuxvelvet", text=text,
-              referral={"source": "ad", "ref": "winter-sale"})
+    conv = dm(
+        services,
+        seeded,
+        "z1",
+        sender="zz-1",
+        name="Zebulonqx Quuxvelvet",
+        text=text,
+        referral={"source": "ad", "ref": "winter-sale"},
+    )
     conv2 = dm(services, seeded, "z2", sender="zz-2", name="Zeb Q", text="quuxvelvet again")
     other = dm(services, seeded, "b1", sender="by-1", name="Bystander Bo", text="hello there")
     admin = user(services, seeded.admin_id)
@@ -59,22 +74,49 @@ def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
         p1 = people.do_ensure_person(s, contact=contact_of(services, conv), at=NOW)
         p1 = s.merge(p1)
         p2 = people.do_ensure_person(s, contact=contact_of(services, conv2), at=NOW)
-        people.do_update_person(s, person=p1, changes={"email": SECRET_WORDS[2]},
-                                actor_id=admin.id, at=NOW)
-        people.do_merge_people(s, workspace_id=seeded.workspace_id, target_id=p1.id,
-                               source_id=p2.id, actor_id=admin.id, at=NOW)
-        people.do_add_contact_note(s, person=p1, text="Zebulonqx likes blue", author_id=admin.id,
-                                   at=NOW)
-        do_add_note(s, conv=_conv(s, conv),
-                    author_id=admin.id, text="call Zebulonqx back", at=NOW)
-        orders.upsert_order(s, workspace_id=seeded.workspace_id, at=NOW, values={
-            "order_id": "ZQ-4471", "status": "paid", "value": 10, "currency": "EUR",
-            "ordered_at": NOW, "items": [{"name": "quuxvelvet scarf", "quantity": 1}],
-            "person_id": p1.id})
-        conversions.do_record_conversion(s, workspace_id=seeded.workspace_id, source="manual",
-            actor_id=admin.id, at=NOW, data=conversions.ConversionIn(
-                type="purchase", value=orders.parse_money("25"), currency="EUR",
-                occurred_at=NOW, conversation_id=conv))
+        people.do_update_person(
+            s, person=p1, changes={"email": SECRET_WORDS[2]}, actor_id=admin.id, at=NOW
+        )
+        people.do_merge_people(
+            s,
+            workspace_id=seeded.workspace_id,
+            target_id=p1.id,
+            source_id=p2.id,
+            actor_id=admin.id,
+            at=NOW,
+        )
+        people.do_add_contact_note(
+            s, person=p1, text="Zebulonqx likes blue", author_id=admin.id, at=NOW
+        )
+        do_add_note(s, conv=_conv(s, conv), author_id=admin.id, text="call Zebulonqx back", at=NOW)
+        orders.upsert_order(
+            s,
+            workspace_id=seeded.workspace_id,
+            at=NOW,
+            values={
+                "order_id": "ZQ-4471",
+                "status": "paid",
+                "value": 10,
+                "currency": "EUR",
+                "ordered_at": NOW,
+                "items": [{"name": "quuxvelvet scarf", "quantity": 1}],
+                "person_id": p1.id,
+            },
+        )
+        conversions.do_record_conversion(
+            s,
+            workspace_id=seeded.workspace_id,
+            source="manual",
+            actor_id=admin.id,
+            at=NOW,
+            data=conversions.ConversionIn(
+                type="purchase",
+                value=orders.parse_money("25"),
+                currency="EUR",
+                occurred_at=NOW,
+                conversation_id=conv,
+            ),
+        )
 
     services.db.write(work)
     return conv, other
@@ -86,17 +128,24 @@ def _conv(s: Any, conv_id: int) -> Any:
     return s.get_one(Conversation, conv_id)
 
 
-def test_erasure_leaves_no_text_of_the_person_anywhere(services: Services,
-                                                      seeded: Seeded) -> None:
+def test_erasure_leaves_no_text_of_the_person_anywhere(services: Services, seeded: Seeded) -> None:
     conv, other = _populate(services, seeded)
     assert _leaks(services, SECRET_WORDS)  # the scan does find them before
     if services.db.dialect == "sqlite":
         assert "quuxvelvet" in _fts_terms(services)
     contact_id = contact_of(services, conv).id
-    report = services.db.write(lambda s: privacy.do_erase_contact(
-        s, workspace_id=seeded.workspace_id, contact_id=contact_id,
-        actor=user(services, seeded.admin_id), at=NOW))
-    assert report.contacts == 2 and report.conversations == 2 and report.messages == 2
+    report = services.db.write(
+        lambda s: privacy.do_erase_contact(
+            s,
+            workspace_id=seeded.workspace_id,
+            contact_id=contact_id,
+            actor=user(services, seeded.admin_id),
+            at=NOW,
+        )
+    )
+    assert report.contacts == 2
+    assert report.conversations == 2
+    assert report.messages == 2
     assert _leaks(services, (*SECRET_WORDS, "zz-1", "zz-2", "Zeb Q")) == []
     if services.db.dialect == "sqlite":
         terms = _fts_terms(services)
@@ -105,8 +154,70 @@ def test_erasure_leaves_no_text_of_the_person_anywhere(services: Services,
     with services.db.session() as s:
         kept = s.scalars(sa.select(Conversion)).one()  # anonymous, still credited to the ad
         assert (float(kept.value), kept.currency, kept.conversation_id, kept.person_id) == (
-            25.0, "EUR", None, None)
+            25.0,
+            "EUR",
+            None,
+            None,
+        )
         assert kept.content == {"source": "ad", "ref": "winter-sale"}
         recorded = s.scalars(sa.select(Event).where(Event.type == "conversion.recorded")).one()
-        assert recorded.data["value"] == 25.0 and recorded.data["erased"] is True
+        assert recorded.data["value"] == 25.0
+        assert recorded.data["erased"] is True
     assert contact_of(services, other).name == "Bystander Bo"
+
+
+def test_raw_payloads_held_the_text_before_and_file_bytes_hold_nothing_after(
+    sqlite_url: str,
+) -> None:
+    """SQLite: after a checkpoint, not even free pages of the database file keep the text."""
+    from tests.conftest import make_settings, seed_workspace
+
+    services = build_services(make_settings(sqlite_url))
+    try:
+        seeded = seed_workspace(services)
+        conv, _other = _populate(services, seeded)
+        places = {leak.split(":")[0] for leak in _leaks(services, ("quuxvelvet",))}
+        assert {"webhook_deliveries.body", "inbound_events.payload", "messages.text"} <= places
+        contact_id = contact_of(services, conv).id
+        services.db.write(
+            lambda s: privacy.do_erase_contact(
+                s, workspace_id=seeded.workspace_id, contact_id=contact_id, actor=None, at=NOW
+            )
+        )
+        services.stop()
+        path = Path(sqlite_url.removeprefix("sqlite:///"))
+        with closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")).lower()
+        assert b"quuxvelvet" not in raw
+        assert b"zebulonqx" not in raw
+    finally:
+        services.stop()
+
+
+def test_erasure_through_the_api_is_admin_only_and_audited(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = dm(services, seeded, "api-1", sender="gone", text="forget me")
+    contact_id = contact_of(services, conv).id
+    assert (
+        client.post(f"/api/v1/contacts/{contact_id}/erase", headers=seeded.agent()).status_code
+        == 403
+    )
+    other = seed_workspace(services, slug="initech", secret="i")
+    foreign = contact_of(services, dm(services, other, "f-1", sender="far")).id
+    assert (
+        client.post(f"/api/v1/contacts/{foreign}/erase", headers=seeded.admin()).status_code == 404
+    )
+    done = client.post(f"/api/v1/contacts/{contact_id}/erase", headers=seeded.admin())
+    assert done.status_code == 200
+    assert done.json()["messages"] == 1
+    assert (
+        client.post(f"/api/v1/contacts/{contact_id}/erase", headers=seeded.admin()).status_code
+        == 404
+    )
+    audit = client.get("/api/v1/privacy/audit", headers=seeded.admin()).json()
+    assert audit[0]["action"] == "contact.erase"
+    assert audit[0]["user_id"] == seeded.admin_id
+    assert "forget" not in json.dumps(audit)
+    assert "gone" not in json.dumps(audit)

@@ -20,28 +20,42 @@ def _state(services: Services) -> tuple[list[Any], int, int, int]:
         texts = list(s.scalars(select(Message.text).order_by(Message.id)))
         raw = s.scalar(select(func.count()).select_from(WebhookDelivery)) or 0
         queued = s.scalar(select(func.count()).select_from(InboundQueueItem)) or 0
-        events = s.scalar(select(func.count()).select_from(Event)
-                          .where(Event.type == "message.created")) or 0
+        events = (
+            s.scalar(select(func.count()).select_from(Event).where(Event.type == "message.created"))
+            or 0
+        )
     return texts, raw, queued, events
 
 
-def test_dry_run_reports_and_run_anonymises(client: Any, services: Services,
-                                            seeded: Seeded) -> None:
+def test_dry_run_reports_and_run_anonymises(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
     now = services.clock()
-    dm(services, seeded, "r1", sender="old", text="old secret text",
-       sent_at=now - timedelta(days=40))
+    dm(
+        services,
+        seeded,
+        "r1",
+        sender="old",
+        text="old secret text",
+        sent_at=now - timedelta(days=40),
+    )
     dm(services, seeded, "r2", sender="new", text="fresh text", sent_at=now - timedelta(days=1))
     h = seeded.admin()
-    assert client.put("/api/v1/retention", json={"message_days": 30, "mode": "anonymise"},
-                      headers=h).status_code == 200
-    assert client.put("/api/v1/retention", json={"message_days": 0},
-                      headers=h).status_code == 400
+    assert (
+        client.put(
+            "/api/v1/retention", json={"message_days": 30, "mode": "anonymise"}, headers=h
+        ).status_code
+        == 200
+    )
+    assert client.put("/api/v1/retention", json={"message_days": 0}, headers=h).status_code == 400
     before = _state(services)
     dry = client.post("/api/v1/retention/run?dry_run=true", headers=h).json()
-    assert dry[0]["messages"] == 1 and dry[0]["dry_run"] is True
+    assert dry[0]["messages"] == 1
+    assert dry[0]["dry_run"] is True
     assert _state(services) == before
     run = client.post("/api/v1/retention/run?dry_run=false", headers=h).json()
-    assert run[0]["messages"] == 1 and run[0]["dry_run"] is False
+    assert run[0]["messages"] == 1
+    assert run[0]["dry_run"] is False
     texts, raw, queued, events = _state(services)
     assert texts == [None, "fresh text"]
     assert (raw, queued) == (2, 2)  # the raw payloads themselves arrived just now
@@ -54,8 +68,14 @@ def test_delete_mode_removes_old_messages(services: Services, seeded: Seeded) ->
     dm(services, seeded, "d1", text="ancient", sent_at=now - timedelta(days=10))
 
     def work(s: Any) -> Any:
-        privacy.do_set_retention(s, workspace_id=seeded.workspace_id, days=5, mode="delete",
-                                 actor_id=seeded.admin_id, at=now)
+        privacy.do_set_retention(
+            s,
+            workspace_id=seeded.workspace_id,
+            days=5,
+            mode="delete",
+            actor_id=seeded.admin_id,
+            at=now,
+        )
         return privacy.do_run_retention(s, now=now + timedelta(days=6), dry_run=False)
 
     report = services.db.write(work)[0]

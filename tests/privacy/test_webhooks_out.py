@@ -27,20 +27,30 @@ class Clock:
 def _subscribe(services: Services, seeded: Seeded, types: list[str]) -> str:
     def work(s: Any) -> str:
         _sub, secret = webhooks_out.do_create_subscription(
-            s, workspace_id=seeded.workspace_id, url="https://crm.example/hook",
-            event_types=types, box=services.box, actor_id=seeded.admin_id, at=NOW)
+            s,
+            workspace_id=seeded.workspace_id,
+            url="https://crm.example/hook",
+            event_types=types,
+            box=services.box,
+            actor_id=seeded.admin_id,
+            at=NOW,
+        )
         return secret
 
     return services.db.write(work)
 
 
-def test_signed_delivery_retried_with_backoff_then_delivered(services: Services,
-                                                             seeded: Seeded) -> None:
+def test_signed_delivery_retried_with_backoff_then_delivered(
+    services: Services, seeded: Seeded
+) -> None:
     secret = _subscribe(services, seeded, ["contact.*", "conversion.recorded"])
     conv = dm(services, seeded, "w1")  # contact.person_created, conversation.* not subscribed
     pid = contact_of(services, conv).person_id
-    services.db.write(lambda s: people.do_set_stage(s, person=s.get_one(Person, pid),
-                                                     stage="lead", actor_id=None, at=NOW))
+    services.db.write(
+        lambda s: people.do_set_stage(
+            s, person=s.get_one(Person, pid), stage="lead", actor_id=None, at=NOW
+        )
+    )
     with services.db.session() as s:
         rows = s.scalars(select(OutboundDelivery).order_by(OutboundDelivery.id)).all()
     assert [r.event_type for r in rows] == ["contact.person_created", "contact.stage_changed"]
