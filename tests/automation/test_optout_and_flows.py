@@ -20,11 +20,20 @@ from tests.conftest import Seeded
 
 def _flow(svc: Services, ws: Seeded, **extra: Any) -> None:
     admin = user(svc, ws.admin_id)
-    svc.db.write(lambda s: do_create_keyword_flow(
-        s, user=admin, keyword="GUIDE", purpose="guide", at=svc.clock(),
-        reply_text="Here is your guide: https://example.test/guide",
-        consent_wording="Send me the guide", tag="lead-guide", quick_replies=["More tips"],
-        **extra))
+    svc.db.write(
+        lambda s: do_create_keyword_flow(
+            s,
+            user=admin,
+            keyword="GUIDE",
+            purpose="guide",
+            at=svc.clock(),
+            reply_text="Here is your guide: https://example.test/guide",
+            consent_wording="Send me the guide",
+            tag="lead-guide",
+            quick_replies=["More tips"],
+            **extra,
+        )
+    )
 
 
 def _contact_id(svc: Services, conv_id: int) -> int:
@@ -32,8 +41,18 @@ def _contact_id(svc: Services, conv_id: int) -> int:
         return s.get_one(Conversation, conv_id).contact_id
 
 
-STOP_WORDS = ["STOP", "stop.", "Unsubscribe", "STOPP", "ARRÊT", "arret", "BAJA", "Alto",
-              "PARAR", "стоп"]
+STOP_WORDS = [
+    "STOP",
+    "stop.",
+    "Unsubscribe",
+    "STOPP",
+    "ARRÊT",
+    "arret",
+    "BAJA",
+    "Alto",
+    "PARAR",
+    "стоп",
+]
 
 
 def test_stop_words_revoke_at_once_and_confirm(svc: Services, ws: Seeded) -> None:
@@ -105,8 +124,9 @@ def test_campaign_reaches_only_consenting_contacts(svc: Services, ws: Seeded) ->
     admin = user(svc, ws.admin_id)
 
     def send(s: Any) -> Any:
-        c = do_create_campaign(s, user=admin, name="Tips", purpose="guide",
-                               body="New tips are out!", at=svc.clock())
+        c = do_create_campaign(
+            s, user=admin, name="Tips", purpose="guide", body="New tips are out!", at=svc.clock()
+        )
         return do_send_campaign(s, campaign=c, user=admin, at=svc.clock())
 
     report = svc.db.write(send)

@@ -23,8 +23,11 @@ from tests.conftest import Seeded
 def _rule(svc: Services, ws: Seeded, name: str, definition: dict[str, Any]) -> int:
     admin = user(svc, ws.admin_id)
     parsed = RuleDefinition.model_validate(definition).model_dump(mode="json", exclude_none=True)
-    return int(svc.db.write(lambda s: do_create_rule(
-        s, user=admin, name=name, definition=parsed, at=svc.clock())).id)
+    return int(
+        svc.db.write(
+            lambda s: do_create_rule(s, user=admin, name=name, definition=parsed, at=svc.clock())
+        ).id
+    )
 
 
 def _rule_row(svc: Services, rule_id: int) -> AutomationRule:
@@ -35,8 +38,7 @@ def _rule_row(svc: Services, rule_id: int) -> AutomationRule:
 REFUND = {
     "trigger": {"event": "message_created"},
     "conditions": [{"field": "message.text", "op": "matches", "value": r"\brefund"}],
-    "actions": [{"action": "tag", "tag": "refund"},
-                {"action": "set_priority", "priority": "high"}],
+    "actions": [{"action": "tag", "tag": "refund"}, {"action": "set_priority", "priority": "high"}],
 }
 
 
@@ -51,8 +53,11 @@ def test_matching_rule_acts_and_logs(svc: Services, ws: Seeded) -> None:
         runs = rule_runs(s, rid)
         tagged = s.scalars(select(Event).where(Event.type == "conversation.tagged")).one()
     assert [(r.outcome, r.did) for r in runs] == [("applied", ["tagged refund", "priority high"])]
-    assert (tagged.actor_kind, tagged.actor_id, tagged.data["rule_name"]) == ("rule", rid,
-                                                                              "Refunds")
+    assert (tagged.actor_kind, tagged.actor_id, tagged.data["rule_name"]) == (
+        "rule",
+        rid,
+        "Refunds",
+    )
 
 
 def test_dry_run_writes_nothing(svc: Services, ws: Seeded) -> None:
@@ -67,18 +72,30 @@ def test_dry_run_writes_nothing(svc: Services, ws: Seeded) -> None:
 
 
 def test_a_rule_never_retriggers_itself(svc: Services, ws: Seeded) -> None:
-    ping = _rule(svc, ws, "ping", {
-        "trigger": {"event": "tag_added"},
-        "actions": [{"action": "tag", "tag": "ping"}, {"action": "tag", "tag": "again"}]})
-    pong = _rule(svc, ws, "pong", {
-        "trigger": {"event": "tag_added"},
-        "actions": [{"action": "tag", "tag": "pong"}]})
+    ping = _rule(
+        svc,
+        ws,
+        "ping",
+        {
+            "trigger": {"event": "tag_added"},
+            "actions": [{"action": "tag", "tag": "ping"}, {"action": "tag", "tag": "again"}],
+        },
+    )
+    pong = _rule(
+        svc,
+        ws,
+        "pong",
+        {"trigger": {"event": "tag_added"}, "actions": [{"action": "tag", "tag": "pong"}]},
+    )
     conv = inbound(svc, ws, "hi")
     admin = user(svc, ws.admin_id)
     from dmdesk.actions.conversations import do_add_tag
 
-    svc.db.write(lambda s: do_add_tag(s, conv=s.get_one(Conversation, conv), tag="vip",
-                                      at=svc.clock(), actor_id=admin.id))
+    svc.db.write(
+        lambda s: do_add_tag(
+            s, conv=s.get_one(Conversation, conv), tag="vip", at=svc.clock(), actor_id=admin.id
+        )
+    )
     with svc.db.session() as s:
         assert conversation_tags(s, conv) == ["again", "ping", "pong", "vip"]
         ping_runs = len(rule_runs(s, ping))
@@ -92,11 +109,20 @@ def test_a_reply_rule_does_not_answer_its_own_reply(svc: Services, ws: Seeded) -
     from dmdesk.actions.replies import do_create_saved_reply
 
     admin = user(svc, ws.admin_id)
-    saved = svc.db.write(lambda s: do_create_saved_reply(
-        s, user=admin, name="ack", body="Got it, {{contact.first_name}}!", at=svc.clock()))
-    rid = _rule(svc, ws, "Echo", {
-        "trigger": {"event": "message_created", "direction": "any"},
-        "actions": [{"action": "send_saved_reply", "saved_reply_id": saved.id}]})
+    saved = svc.db.write(
+        lambda s: do_create_saved_reply(
+            s, user=admin, name="ack", body="Got it, {{contact.first_name}}!", at=svc.clock()
+        )
+    )
+    rid = _rule(
+        svc,
+        ws,
+        "Echo",
+        {
+            "trigger": {"event": "message_created", "direction": "any"},
+            "actions": [{"action": "send_saved_reply", "saved_reply_id": saved.id}],
+        },
+    )
     conv = inbound(svc, ws, "hello")
     from tests.automation.kit import outbound_texts
 
@@ -106,26 +132,39 @@ def test_a_reply_rule_does_not_answer_its_own_reply(svc: Services, ws: Seeded) -
 
 
 def test_erroring_rule_is_disabled_and_ingestion_goes_on(svc: Services, ws: Seeded) -> None:
-    bad = _rule(svc, ws, "Broken", {
-        "trigger": {"event": "message_created"},
-        "actions": [{"action": "assign_team", "team_id": 424242}]})
+    bad = _rule(
+        svc,
+        ws,
+        "Broken",
+        {
+            "trigger": {"event": "message_created"},
+            "actions": [{"action": "assign_team", "team_id": 424242}],
+        },
+    )
     conv = inbound(svc, ws, "first")
     row = _rule_row(svc, bad)
     assert row.enabled is False
     assert "team" in (row.disabled_reason or "")
     inbound(svc, ws, "second")
     with svc.db.session() as s:
-        count = s.scalar(select(func.count()).select_from(Message)
-                         .where(Message.conversation_id == conv))
+        count = s.scalar(
+            select(func.count()).select_from(Message).where(Message.conversation_id == conv)
+        )
         runs = rule_runs(s, bad)
     assert count == 2
     assert [r.outcome for r in runs] == ["error"]
 
 
 def test_no_reply_for_hours(svc: Services, ws: Seeded) -> None:
-    _rule(svc, ws, "Stale", {
-        "trigger": {"event": "no_reply", "hours": 2},
-        "actions": [{"action": "set_priority", "priority": "urgent"}]})
+    _rule(
+        svc,
+        ws,
+        "Stale",
+        {
+            "trigger": {"event": "no_reply", "hours": 2},
+            "actions": [{"action": "set_priority", "priority": "urgent"}],
+        },
+    )
     waiting = inbound(svc, ws, "hello?", sender="w")
     clock(svc).advance(hours=3)
     report = run_due_followups(svc)
@@ -141,9 +180,11 @@ def test_bad_definitions_are_refused() -> None:
     for bad in (
         {"trigger": {"event": "no_reply"}, "actions": [{"action": "resolve"}]},
         {"trigger": {"event": "message_created"}, "actions": []},
-        {"trigger": {"event": "message_created"},
-         "conditions": [{"field": "contact.__class__", "value": 1}],
-         "actions": [{"action": "resolve"}]},
+        {
+            "trigger": {"event": "message_created"},
+            "conditions": [{"field": "contact.__class__", "value": 1}],
+            "actions": [{"action": "resolve"}],
+        },
         {"trigger": {"event": "message_created"}, "actions": [{"action": "tag"}]},
     ):
         with pytest.raises(ValidationError):

@@ -14,10 +14,21 @@ from tests.conftest import Seeded
 
 
 def test_signed_delivery_with_retry(svc: Services, ws: Seeded) -> None:
-    _rule(svc, ws, "Notify CRM", {
-        "trigger": {"event": "conversation_created"},
-        "actions": [{"action": "call_webhook", "url": "https://crm.example.test/hook",
-                     "secret": "whsec"}]})
+    _rule(
+        svc,
+        ws,
+        "Notify CRM",
+        {
+            "trigger": {"event": "conversation_created"},
+            "actions": [
+                {
+                    "action": "call_webhook",
+                    "url": "https://crm.example.test/hook",
+                    "secret": "whsec",
+                }
+            ],
+        },
+    )
     inbound(svc, ws, "hello")
     seen: list[httpx.Request] = []
 
