@@ -73,7 +73,9 @@ def eval_(
     label_col: Annotated[str, typer.Option(help="Label column")] = "label",
     map_: Annotated[list[str] | None, typer.Option("--map", help="FROM=TO label map")] = None,
     suite: Annotated[str, typer.Option(help="seed|complaints|gold|sms|...|pii")] = "seed",
-    task: Annotated[str, typer.Option(help="category|spam|complaint|sentiment")] = "category",
+    task: Annotated[
+        str, typer.Option(help="category|spam|complaint|sentiment|language")
+    ] = "category",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
 ) -> None:
     """Evaluate on a labelled file, a shared suite, or (default) the seed held-out split."""

@@ -42,7 +42,7 @@ def _ranked(model: LinearModel, vec: Vector) -> tuple[list[tuple[Category, float
 
 def guess_category(model: LinearModel, vec: Vector, *, mood: Sentiment) -> CategoryGuess:
     """Best non-spam class by the model, adjusted by the sentiment guard."""
-    if not vec.idx:
+    if vec.empty:
         return CategoryGuess(None, 0.0, 0.0, ())
     ranked, spam_p = _ranked(model, vec)
     (best, confidence), (runner_up, second) = ranked[0], ranked[1]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dmdesk.domain.enums import Category
+from dmdesk.domain.enums import Category, Priority
 from dmdesk.domain.triage import KeywordRule, RuleHit, SpamVerdict, TriageVerdict
 from dmdesk.triage import rules as rules_step
 from dmdesk.triage.category import CategoryGuess, guess_category
@@ -22,7 +22,7 @@ from dmdesk.triage.linear import LinearModel, Vector
 from dmdesk.triage.links import find_links
 from dmdesk.triage.pii import find_pii
 from dmdesk.triage.priority import decide_priority
-from dmdesk.triage.sentiment import analyse_sentiment
+from dmdesk.triage.sentiment import Sentiment, analyse_sentiment
 from dmdesk.triage.spam import judge_spam
 
 MAX_SCAN = 20_000
@@ -49,7 +49,7 @@ class TriageEngine:
         return str(self.metadata.get("version", ""))
 
     def spam_probability(self, vec: Vector) -> float:
-        if not vec.idx:
+        if vec.empty:
             return 0.0
         proba = self.spam_model.proba(vec)
         return float(proba[self.spam_model.classes.index("spam")])
@@ -79,14 +79,9 @@ class TriageEngine:
         guess = guess_category(self.category_model, vec, mood=mood)
         hits = rules_step.match_rules(body, rules)
         category, confidence, reasons = _decide(guess, spam, hits, rules)
-        if category is None and not vec.idx and attachment_kinds:
+        if category is None and vec.empty and attachment_kinds:
             reasons = (f"attachment only: {', '.join(attachment_kinds)}",)
-        priority, why = decide_priority(category, sentiment=mood.score, text=body)
-        rule_p = rules_step.rule_priority(hits)
-        if rule_p is not None and rule_p.priority is not None:
-            priority, why = rule_p.priority, (*why, f"rule '{rule_p.rule}' ({rule_p.keyword})")
-        if mood.words:
-            why = (*why, f"sentiment {mood.label}: {', '.join(mood.words)}")
+        priority, why = _prioritise(category, mood, hits, body)
         return TriageVerdict(
             category=category,
             category_confidence=confidence,
@@ -103,6 +98,19 @@ class TriageEngine:
             rule_hits=hits,
             model_version=self.version,
         )
+
+
+def _prioritise(
+    category: Category | None, mood: Sentiment, hits: tuple[RuleHit, ...], body: str
+) -> tuple[Priority, tuple[str, ...]]:
+    """Computed priority, replaced by a rule's when one sets it; sentiment words as reasons."""
+    priority, why = decide_priority(category, sentiment=mood.score, text=body)
+    rule_p = rules_step.rule_priority(hits)
+    if rule_p is not None and rule_p.priority is not None:
+        priority, why = rule_p.priority, (*why, f"rule '{rule_p.rule}' ({rule_p.keyword})")
+    if mood.words:
+        why = (*why, f"sentiment {mood.label}: {', '.join(mood.words)}")
+    return priority, why
 
 
 def _decide(

@@ -57,7 +57,55 @@ def presidio(root: Path) -> list[dict[str, object]]:
     return rows
 
 
+ISO_639_1 = {
+    "eng": "en",
+    "spa": "es",
+    "fra": "fr",
+    "deu": "de",
+    "ita": "it",
+    "por": "pt",
+    "nld": "nl",
+    "swe": "sv",
+    "pol": "pl",
+    "tur": "tr",
+    "ind": "id",
+    "rus": "ru",
+    "ukr": "uk",
+    "ell": "el",
+    "arb": "ar",
+    "ara": "ar",
+    "pes": "fa",
+    "fas": "fa",
+    "heb": "he",
+    "tha": "th",
+    "hin": "hi",
+    "ben": "bn",
+    "tam": "ta",
+    "kat": "ka",
+    "hye": "hy",
+    "tel": "te",
+    "jpn": "ja",
+    "kor": "ko",
+    "cmn": "zh",
+    "zho": "zh",
+}
+
+
+def tatoeba(root: Path, *, prefix: int = 0) -> list[Example]:
+    """Tatoeba sentences (CC BY) in the languages the detector knows; `prefix` truncates."""
+    path = root / "langid_tatoeba_cld2" / "tatoeba_long.txt"
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        parts = line.split("\t")
+        if len(parts) == 4 and parts[2] in ISO_639_1:
+            text = parts[3][:prefix] if prefix else parts[3]
+            out.append(Example(text, ISO_639_1[parts[2]], "tatoeba"))
+    return out
+
+
 SUITES: dict[str, Callable[[Path], list[Example]]] = {
+    "tatoeba": tatoeba,
+    "tatoeba30": lambda root: tatoeba(root, prefix=30),
     "complaints": complaints,
     "gold": gold_six_class,
     "sms": _holdout(datasets.sms_spam),

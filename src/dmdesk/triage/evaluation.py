@@ -35,7 +35,12 @@ def predict_sentiment(v: TriageVerdict) -> str:
     return v.sentiment_label
 
 
+def predict_language(v: TriageVerdict) -> str:
+    return v.language
+
+
 PREDICTORS: dict[str, Predict] = {
+    "language": predict_language,
     "category": predict_category,
     "spam": predict_spam,
     "complaint": predict_complaint,
@@ -84,7 +89,8 @@ def scores(gold: Sequence[str], pred: Sequence[str]) -> Report:
     labels = sorted(set(gold) | set(pred))
     confusion = {g: {p: pairs[(g, p)] for p in labels if pairs[(g, p)]} for g in classes}
     macro = sum(v["f1"] for v in per_class.values()) / len(per_class) if per_class else 0.0
-    return Report(macro, per_class, confusion, len(gold), 0.0)
+    accuracy = sum(pairs[(c, c)] for c in classes) / len(gold) if gold else 0.0
+    return Report(macro, per_class, confusion, len(gold), 0.0, {"accuracy": round(accuracy, 4)})
 
 
 def evaluate(
@@ -104,7 +110,9 @@ def evaluate(
     pred = [predict(v) for v in verdicts]
     report = scores(gold, pred)
     speed = len(examples) / elapsed if elapsed > 0 else 0.0
-    return Report(report.macro_f1, report.per_class, report.confusion, report.n, speed)
+    return Report(
+        report.macro_f1, report.per_class, report.confusion, report.n, speed, report.extra
+    )
 
 
 def parse_map(pairs: Sequence[str]) -> dict[str, str]:

@@ -41,11 +41,11 @@ def words(prepared: str) -> list[str]:
     return _WORD.findall(prepared)
 
 
-CHAR_NGRAMS = (3, 4, 5)
+CHAR_NGRAMS = (3, 4)
 
 
 def analyze(text: str) -> list[str]:
-    """Feature names: `w:` words, `b:` word pairs, `c:` char n-grams inside words, and `x:`
+    """Feature names: `w:` words, `b:` word pairs, `c:` char 3-4-grams inside words, and `x:`
     lexicon cues (negative / positive / negation words) shared across wordings."""
     toks = words(prepare(text))
     feats = [f"w:{t}" for t in toks]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from functools import lru_cache
 
 from dmdesk.domain.triage import LinkFinding
 from dmdesk.triage.normalize import ZERO_WIDTH, fold_confusables, has_mixed_scripts, skeleton
@@ -169,6 +170,7 @@ def _near(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+@lru_cache(maxsize=8192)
 def lookalike_of(host: str, brands: tuple[str, ...]) -> str | None:
     """The brand a host imitates, or None when it is the brand's own domain or unrelated."""
     shown = _decode_punycode(host)

@@ -34,6 +34,7 @@ class TrainConfig:
 
     user_files: tuple[Path, ...] = ()
     use_shared: bool = True
+    use_seed: bool = True
     shared_root: Path | None = None
     seed_weight: float = 3.0
     user_weight: float = 3.0
@@ -42,6 +43,7 @@ class TrainConfig:
     max_features: int = 60000
     banking_per_intent: int = 14
     spam_threshold_prior: bool = True
+    ibm_ham_weight: float = 1.0
 
 
 @dataclass
@@ -67,7 +69,7 @@ def _add_shared(corpus: Corpus, root: Path, *, config: TrainConfig) -> None:
     corpus.add(datasets.ibm_labelled(root), weight=2.0, target="category")
     corpus.add(bank + clinc, weight=1.0, target="category")
     corpus.add([Example(e.text, "ham", e.source) for e in bank + clinc], weight=1.0, target="spam")
-    corpus.add(datasets.ibm_customer_care(root), weight=2.0, target="spam")
+    corpus.add(datasets.ibm_customer_care(root), weight=config.ibm_ham_weight, target="spam")
     for loader in (datasets.sms_spam, datasets.smishing, datasets.youtube_spam):
         rows = datasets.split(loader(root), holdout=False)
         corpus.add(rows, weight=1.0, target="spam")
@@ -84,7 +86,7 @@ def _as_spam_label(rows: Sequence[Example]) -> list[Example]:
 def gather(config: TrainConfig) -> Corpus:
     """Training rows for both models: seed (train split), user files, shared permissive sets."""
     corpus = Corpus()
-    seed = datasets.split(datasets.seed_examples(), holdout=False)
+    seed = datasets.split(datasets.seed_examples(), holdout=False) if config.use_seed else []
     corpus.add(seed, weight=config.seed_weight, target="category")
     corpus.add(_as_spam_label(seed), weight=config.seed_weight, target="spam")
     for path in config.user_files:
