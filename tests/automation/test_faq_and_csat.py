@@ -61,6 +61,24 @@ def test_unrelated_question_goes_to_a_human(svc: Services, ws: Seeded) -> None:
     assert _events(svc, "faq.handoff")[0]["reason"] == "not sure"
 
 
+def test_the_bot_stays_out_of_a_conversation_a_person_owns(svc: Services, ws: Seeded) -> None:
+    from dmdesk.actions.conversations import do_assign_conversation
+
+    _setup(svc, ws)
+    conv = inbound(svc, ws, "hello")
+    svc.db.write(
+        lambda s: do_assign_conversation(
+            s,
+            conv=s.get_one(Conversation, conv),
+            assignee_id=ws.agent_id,
+            at=svc.clock(),
+            actor_id=ws.admin_id,
+        )
+    )
+    inbound(svc, ws, "what are your opening hours")
+    assert outbound_rows(svc, conv) == []
+
+
 def test_threshold_is_configurable(svc: Services, ws: Seeded) -> None:
     _setup(svc, ws, faq_threshold=0.99)
     conv = inbound(svc, ws, "what are your opening hours")

@@ -75,6 +75,8 @@ def test_sensitive_reply_waits_for_approval(
     aid = parked["approval_id"]
     queue = client.get(f"{API}/approvals", headers=seeded.admin()).json()["items"]
     assert [a["id"] for a in queue] == [aid]
+    bubbles = client.get(f"{API}/conversations/{conv}/approvals", headers=seeded.agent()).json()
+    assert [(a["id"], a["status"]) for a in bubbles["items"]] == [(aid, "awaiting_approval")]
     own = client.post(f"{API}/approvals/{aid}/approve", headers=seeded.agent(), json={})
     assert own.status_code == 403  # an agent cannot approve, not even their own reply
     ok = client.post(

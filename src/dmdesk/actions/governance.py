@@ -260,6 +260,17 @@ def approval_queue(session: Session, workspace_id: int) -> list[ReplyApproval]:
     )
 
 
+def conversation_approvals(session: Session, conversation_id: int) -> list[ReplyApproval]:
+    """Replies parked in one conversation (the thread shows them as dashed bubbles)."""
+    return list(
+        session.scalars(
+            select(ReplyApproval)
+            .where(ReplyApproval.conversation_id == conversation_id)
+            .order_by(ReplyApproval.id)
+        )
+    )
+
+
 def _decide(approval: ReplyApproval, reviewer: User) -> None:
     require_role(reviewer, Role.SUPERVISOR)
     if approval.status != AWAITING:

@@ -90,6 +90,8 @@ class MessageHook:
         settings = reply_settings(s, conv.workspace_id, at=at)
         if not settings.faq_enabled or is_opted_out(s, conv.contact_id):
             return False
+        if conv.assignee_id is not None or conv.first_human_reply_at is not None:
+            return False  # a person is already looking after this conversation
         if wants_person(ev.text, ev.quick_reply_payload or ev.postback_payload):
             record_event(
                 s,

@@ -295,6 +295,15 @@ def approvals(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
         }
 
 
+@router.get("/conversations/{conv_id}/approvals")
+def conversation_approvals(
+    conv_id: int, services: ServicesDep, caller: CallerDep
+) -> dict[str, Any]:
+    with services.db.session() as s:
+        conv = access_conversation(s, caller.user, conv_id)
+        return {"items": [_approval_json(a) for a in gov.conversation_approvals(s, conv.id)]}
+
+
 @router.post("/approvals/{approval_id}/approve")
 def approve(
     approval_id: int, body: DecisionIn, services: ServicesDep, caller: CallerDep
