@@ -179,3 +179,27 @@ def test_csat_after_resolution(svc: Services, ws: Seeded) -> None:
         "Quick and kind, thank you",
         "commented",
     )
+
+
+def test_an_old_survey_does_not_swallow_new_messages(svc: Services, ws: Seeded) -> None:
+    from tests.automation.kit import clock
+
+    admin = user(svc, ws.admin_id)
+    svc.db.write(
+        lambda s: do_update_reply_settings(
+            s, user=admin, changes={"csat_enabled": True}, at=svc.clock()
+        )
+    )
+    conv = inbound(svc, ws, "thanks")
+    svc.db.write(
+        lambda s: do_set_status(
+            s,
+            conv=s.get_one(Conversation, conv),
+            status="resolved",
+            at=svc.clock(),
+            actor_id=admin.id,
+        )
+    )
+    clock(svc).advance(days=4)
+    inbound(svc, ws, "5")
+    assert _events(svc, "csat.recorded") == []

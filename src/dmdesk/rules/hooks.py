@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from dmdesk.rules.faq import FaqResponder, wants_person
 from dmdesk.rules.flows import cancel_follow_ups, find_flow, run_flow
 
 log = logging.getLogger(__name__)
+CSAT_WINDOW = timedelta(days=3)
 
 
 class Inbound(Protocol):
@@ -177,6 +178,9 @@ def _csat(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
     survey = open_survey(s, conv.id)
     if survey is None:
         return False
+    since = survey.answered_at or survey.requested_at
+    if at - since > CSAT_WINDOW:
+        return False  # an old survey: this message is a new topic, not an answer
     if survey.status == "requested":
         score = parse_csat(ev.text, ev.quick_reply_payload or ev.postback_payload)
         if score is None:
