@@ -140,3 +140,18 @@ def test_an_empty_period_has_no_numbers(
     assert m["first_response_time"] == _dur(None, None, None, 0)
     assert m["csat"]["n"] == 0
     assert m["sla_attainment"]["rate"] is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(date(2026, 3, 1), date(2026, 4, 30)), (date(2026, 2, 15), date(2026, 4, 3))],
+)
+def test_whole_months_read_month_histograms_with_the_same_result(
+    services: Services, seeded: Seeded, start: date, end: date
+) -> None:
+    replay(services, seeded)
+    wide = _summary(services, seeded)
+    refresh(services.db)
+    with services.db.session() as s:
+        months = reports.summary(s, seeded.workspace_id, d.ReportFilter(start, end))
+    assert months == wide

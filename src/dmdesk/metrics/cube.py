@@ -44,9 +44,14 @@ class Rollup:
         for c in items:
             day = date.fromisoformat(c.day)
             histogram = c.metric in d.HISTOGRAM_METRICS
+            grains = [(c.metric, day)]
+            if histogram:
+                grains.append((c.metric + d.MONTH_SUFFIX, day.replace(day=1)))
             for keep in d.CELL_SLICES:
-                key = (workspace_id, c.dims.masked(keep), c.metric, day)
-                self.cells.setdefault(key, CellValue()).add(c.value, sign, histogram=histogram)
+                dims = c.dims.masked(keep)
+                for metric, when in grains:
+                    cell = self.cells.setdefault((workspace_id, dims, metric, when), CellValue())
+                    cell.add(c.value, sign, histogram=histogram)
             if c.metric in d.HOURLY_METRICS:
                 for keep in d.HOURLY_SLICES:
                     hkey = (workspace_id, c.dims.masked(keep), c.metric, day, c.hour)

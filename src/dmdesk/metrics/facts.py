@@ -64,8 +64,9 @@ class _Walk:
         self.out.append(Contribution(metric, day.isoformat(), hour, dims or self.dims, value))
 
     def duration(self, metric: str, start: datetime, stop: datetime, dims: d.Dims) -> None:
-        self.add(metric, stop, self.clock.calendar_ms(start, stop), dims)
-        self.add(metric + d.BUSINESS_SUFFIX, stop, self.clock.business_ms(start, stop), dims)
+        self.add(metric, stop, d.quantize(self.clock.calendar_ms(start, stop)), dims)
+        business = d.quantize(self.clock.business_ms(start, stop))
+        self.add(metric + d.BUSINESS_SUFFIX, stop, business, dims)
 
 
 def _when(event: LogEvent) -> datetime:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from dmdesk.metrics import definitions as d
@@ -64,8 +64,41 @@ def _where_slice(query: Select[*Ts], flt: d.ReportFilter, *, open_dim: str | Non
     return query
 
 
-def _metrics_for(hours: d.HoursMode) -> list[str]:
-    return [d.stored(m, hours) for m in d.DURATIONS] + [d.CSAT, *_COUNTED]
+def _hist_metrics(hours: d.HoursMode) -> list[str]:
+    return [d.stored(m, hours) for m in d.DURATIONS] + [d.CSAT]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def full_months(start: date, end: date) -> tuple[date, date] | None:
+    """The 1sts of the first and last whole months inside [start, end], if any."""
+    first = start if start.day == 1 else _next_month(start)
+    last = ((end + timedelta(days=1)).replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def _period_clause(flt: d.ReportFilter) -> ColumnElement[bool]:
+    """Counts by day; histograms by whole month where they can, by day at the edges."""
+    hists = _hist_metrics(flt.hours)
+    in_period = and_(MetricCell.day >= flt.start, MetricCell.day <= flt.end)
+    counted = and_(MetricCell.metric.in_(_COUNTED), in_period)
+    months = full_months(flt.start, flt.end)
+    if months is None:
+        return or_(counted, and_(MetricCell.metric.in_(hists), in_period))
+    first, last = months
+    month_end = _next_month(last)
+    edges = or_(MetricCell.day < first, MetricCell.day >= month_end)
+    return or_(
+        counted,
+        and_(MetricCell.metric.in_(hists), in_period, edges),
+        and_(
+            MetricCell.metric.in_([m + d.MONTH_SUFFIX for m in hists]),
+            MetricCell.day >= first,
+            MetricCell.day <= last,
+        ),
+    )
 
 
 def load_bags(
@@ -75,10 +108,7 @@ def load_bags(
     key_col = _DIM_COLUMN[group_by] if group_by else MetricCell.workspace_id
     query = select(key_col, MetricCell.metric, MetricCell.n, MetricCell.total, MetricCell.hist)
     query = _where_slice(query, flt, open_dim=group_by).where(
-        MetricCell.workspace_id == workspace_id,
-        MetricCell.metric.in_(_metrics_for(flt.hours)),
-        MetricCell.day >= flt.start,
-        MetricCell.day <= flt.end,
+        MetricCell.workspace_id == workspace_id, _period_clause(flt)
     )
     bags: dict[Any, Bag] = defaultdict(Bag)
     for key, metric, n, total, blob in session.execute(query):
@@ -87,7 +117,7 @@ def load_bags(
 
 
 def _plain(metric: str) -> str:
-    return metric.removesuffix(d.BUSINESS_SUFFIX)
+    return metric.removesuffix(d.MONTH_SUFFIX).removesuffix(d.BUSINESS_SUFFIX)
 
 
 def _seconds(value: float | None) -> float | None:
