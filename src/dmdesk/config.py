@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     demo_traffic_per_min: float = Field(
         default=6.0, description="Simulated DMs a minute that `dmdesk demo-traffic` posts"
     )
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail escalations")
+    smtp_port: int = Field(default=25, description="SMTP port (STARTTLS when a user is set)")
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the server needs one")
+    smtp_password: str | None = Field(default=None, description="SMTP password")
+    smtp_from: str | None = Field(
+        default=None, description="From address of escalation e-mails; its domain gets replies"
+    )
 
     @property
     def effective_database_url(self) -> str:

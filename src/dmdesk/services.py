@@ -14,6 +14,7 @@ from dmdesk.ingest.channels import ChannelCache
 from dmdesk.ingest.pipeline import Pipeline
 from dmdesk.ingest.receiver import Receiver
 from dmdesk.jobs.outbox import OutboxWorker
+from dmdesk.jobs.scheduler import Scheduler, default_scheduler
 from dmdesk.live.fanout import RedisFanout
 from dmdesk.live.hub import LiveHub
 from dmdesk.observability import Metrics
@@ -34,6 +35,7 @@ class Services:
     clock: Clock = field(default=utcnow)
     fanout: RedisFanout | None = None
     started: bool = False
+    scheduler: Scheduler = field(default_factory=default_scheduler)
 
     def start_workers(self) -> None:
         self.bus.start()
@@ -43,9 +45,11 @@ class Services:
         if self.settings.run_workers:
             self.pipeline.start()
             self.outbox.start()
+            self.scheduler.start(self)
         self.started = True
 
     def stop(self) -> None:
+        self.scheduler.stop()
         self.pipeline.stop()
         self.outbox.stop()
         self.db.close()
@@ -111,6 +115,9 @@ def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock
     from dmdesk.rules import install as install_automation
 
     install_automation(pipeline, bus, db, clock)
+    from dmdesk.routing import install as install_routing
+
+    install_routing(pipeline, bus, db, clock)
     del pipeline, bus, db, clock
 
 

@@ -9,6 +9,7 @@ from dmdesk.models.inbound import InboundQueueItem, WebhookDelivery
 from dmdesk.models.message import Message, Note
 from dmdesk.models.metrics import MetricCell as MetricCell  # and the other rollups
 from dmdesk.models.outbox import OutboxItem
+from dmdesk.models.ownership import TeamSettings as TeamSettings  # and the others
 from dmdesk.models.people import Person as Person  # and the other people tables
 from dmdesk.models.replies import SavedReply as SavedReply  # and the other replies tables
 from dmdesk.models.team import Team, TeamMember
