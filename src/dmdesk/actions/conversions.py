@@ -171,6 +171,18 @@ def _resolve(
     return conv, click_id
 
 
+def _already_reported(
+    session: Session, workspace_id: int, external_ref: str | None
+) -> Conversion | None:
+    if not external_ref:
+        return None
+    return session.scalars(
+        select(Conversion).where(
+            Conversion.workspace_id == workspace_id, Conversion.external_ref == external_ref
+        )
+    ).first()
+
+
 def do_record_conversion(
     session: Session,
     *,
@@ -183,35 +195,18 @@ def do_record_conversion(
     """Credit an outcome to a DM (directly or through a click); idempotent on external_ref."""
     if data.type not in CONVERSION_TYPES:
         raise Invalid(f"type must be one of {', '.join(CONVERSION_TYPES)}", field="type")
-    if data.external_ref:
-        existing = session.scalars(
-            select(Conversion).where(
-                Conversion.workspace_id == workspace_id,
-                Conversion.external_ref == data.external_ref,
-            )
-        ).first()
-        if existing is not None:
-            return existing
+    existing = _already_reported(session, workspace_id, data.external_ref)
+    if existing is not None:
+        return existing
     conv, click_id = _resolve(session, workspace_id, data)
     person = do_ensure_person(session, contact=session.get_one(Contact, conv.contact_id), at=at)
     row = Conversion(
-        workspace_id=workspace_id,
-        type=data.type,
-        value=data.value,
-        currency=data.currency,
-        occurred_at=data.occurred_at,
-        conversation_id=conv.id,
-        person_id=person.id,
-        agent_id=conv.assignee_id,
-        channel_id=conv.channel_id,
-        category=conv.category,
-        content=content_of(conv.referral),
-        click_id=click_id,
-        source=source,
-        external_ref=data.external_ref,
-        created_by=actor_id,
-        created_at=at,
-    )
+        workspace_id=workspace_id, type=data.type, value=data.value, currency=data.currency,
+        occurred_at=data.occurred_at, conversation_id=conv.id, person_id=person.id,
+        agent_id=conv.assignee_id, channel_id=conv.channel_id, category=conv.category,
+        content=content_of(conv.referral), click_id=click_id, source=source,
+        external_ref=data.external_ref, created_by=actor_id, created_at=at,
+    )  # fmt: skip
     session.add(row)
     session.flush()
     record_event(

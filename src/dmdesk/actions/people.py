@@ -88,6 +88,20 @@ def do_update_person(
     return person
 
 
+def _absorb(target: Person, source: Person) -> dict[str, Any]:
+    """Fill the target's empty fields from the source; what they were, for unmerge."""
+    before: dict[str, Any] = {}
+    for key in MERGE_FIELDS:
+        if getattr(target, key) is None and getattr(source, key) is not None:
+            before[key] = None
+            setattr(target, key, getattr(source, key))
+    added = {k: v for k, v in source.attributes.items() if k not in target.attributes}
+    if added:
+        before["attributes"] = dict(target.attributes)
+        target.attributes = {**target.attributes, **added}
+    return before
+
+
 def do_merge_people(
     session: Session,
     *,
@@ -106,28 +120,15 @@ def do_merge_people(
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise Invalid("this person was already merged into another one")
     contact_ids = list(session.scalars(select(Contact.id).where(Contact.person_id == source.id)))
-    before: dict[str, Any] = {}
-    for key in MERGE_FIELDS:
-        if getattr(target, key) is None and getattr(source, key) is not None:
-            before[key] = None
-            setattr(target, key, getattr(source, key))
-    added = {k: v for k, v in source.attributes.items() if k not in target.attributes}
-    if added:
-        before["attributes"] = dict(target.attributes)
-        target.attributes = {**target.attributes, **added}
+    before = _absorb(target, source)
     session.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(person_id=target.id))
     source.merged_into_id = target.id
     target.updated_at = source.updated_at = at
     merge = PersonMerge(
-        workspace_id=workspace_id,
-        target_id=target.id,
-        source_id=source.id,
-        contact_ids=contact_ids,
-        target_before=before,
-        reason=reason,
-        merged_by=actor_id,
+        workspace_id=workspace_id, target_id=target.id, source_id=source.id,
+        contact_ids=contact_ids, target_before=before, reason=reason, merged_by=actor_id,
         merged_at=at,
-    )
+    )  # fmt: skip
     session.add(merge)
     session.flush()
     _event(

@@ -29,52 +29,26 @@ from dmdesk.models.people import Conversion, Person, PiiGrant, PrivacyAudit, Ret
 
 ERASED_BODY = b'{"erased": true}'
 # Event data that stays after erasure: the figures and labels metrics count, never text.
-ANONYMOUS_KEYS = frozenset(
-    {
-        "value",
-        "currency",
-        "type",
-        "direction",
-        "author_kind",
-        "status",
-        "from",
-        "to",
-        "by",
-        "priority",
-        "category",
-        "channel_id",
-        "agent_id",
-        "assignee_id",
-        "team_id",
-        "sent_at",
-        "echo",
-        "source",
-        "via_link",
-        "conversion_id",
-        "message_id",
-        "conversation_id",
-    }
-)
+# fmt: off
+ANONYMOUS_KEYS = frozenset((
+    "value", "currency", "type", "direction", "author_kind", "status", "from", "to", "by",
+    "priority", "category", "channel_id", "agent_id", "assignee_id", "team_id", "sent_at",
+    "echo", "source", "via_link", "conversion_id", "message_id", "conversation_id",
+))
+# fmt: on
 LINK_COLUMNS = {
     "messages": "message_id",
     "conversations": "conversation_id",
     "contacts": "contact_id",
     "people": "person_id",
 }
-HANDLED = frozenset(
-    {
-        "events",
-        "conversions",
-        "inbound_events",
-        "webhook_deliveries",
-        "privacy_audit",
-        "messages",
-        "conversations",
-        "contacts",
-        "people",
-        "alembic_version",
-    }
-)
+# Tables erasure treats one by one; every other table is found by reflection.
+# fmt: off
+HANDLED = frozenset((
+    "events", "conversions", "inbound_events", "webhook_deliveries", "privacy_audit",
+    "messages", "conversations", "contacts", "people", "alembic_version",
+))
+# fmt: on
 
 
 def do_audit(
@@ -197,42 +171,33 @@ class RetentionReport:
         return {**asdict(self), "cutoff": self.cutoff.isoformat()}
 
 
-def _old_messages(policy: RetentionPolicy, cutoff: datetime) -> Any:
-    query = select(Message.id).where(
+def _expired(
+    session: Session, policy: RetentionPolicy, cutoff: datetime
+) -> tuple[list[int], list[int], list[int]]:
+    """Ids of the message bodies, queued events and raw payloads older than the cutoff."""
+    messages = select(Message.id).where(
         Message.workspace_id == policy.workspace_id, Message.sent_at < cutoff
     )
     if policy.mode == "anonymise":
-        query = query.where(Message.text.is_not(None) | (Message.attachments != sa.JSON.NULL))
-    return query
-
-
-def _apply_retention(
-    session: Session, policy: RetentionPolicy, *, now: datetime, dry_run: bool
-) -> RetentionReport:
-    cutoff = now - timedelta(days=policy.message_days)
-    report = RetentionReport(policy.workspace_id, policy.mode, cutoff, dry_run=dry_run)
-    msg_ids = list(session.scalars(_old_messages(policy, cutoff)))
-    channel_ids = select(Channel.id).where(Channel.workspace_id == policy.workspace_id)
-    old_items = select(InboundQueueItem.id).where(
-        InboundQueueItem.channel_id.in_(channel_ids),
+        messages = messages.where(Message.text.is_not(None))
+    channels = select(Channel.id).where(Channel.workspace_id == policy.workspace_id)
+    items = select(InboundQueueItem.id).where(
+        InboundQueueItem.channel_id.in_(channels),
         InboundQueueItem.received_at < cutoff,
         InboundQueueItem.status.in_(("done", "dead")),
     )
-    item_ids = list(session.scalars(old_items))
-    raw_ids = list(
-        session.scalars(
-            select(WebhookDelivery.id).where(
-                WebhookDelivery.channel_id.in_(channel_ids), WebhookDelivery.received_at < cutoff
-            )
-        )
+    raw = select(WebhookDelivery.id).where(
+        WebhookDelivery.channel_id.in_(channels), WebhookDelivery.received_at < cutoff
     )
-    report.messages, report.inbound_events, report.raw_deliveries = (
-        len(msg_ids),
-        len(item_ids),
-        len(raw_ids),
+    return (
+        list(session.scalars(messages)),
+        list(session.scalars(items)),
+        list(session.scalars(raw)),
     )
-    if dry_run:
-        return report
+
+
+def _remove(session: Session, policy: RetentionPolicy, ids: tuple[list[int], ...]) -> None:
+    msg_ids, item_ids, raw_ids = ids
     for chunk in _chunks(msg_ids):
         if policy.mode == "delete":
             session.execute(delete(Message).where(Message.id.in_(chunk)))
@@ -246,6 +211,18 @@ def _apply_retention(
         session.execute(delete(InboundQueueItem).where(InboundQueueItem.id.in_(chunk)))
     for chunk in _chunks(raw_ids):
         session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(chunk)))
+
+
+def _apply_retention(
+    session: Session, policy: RetentionPolicy, *, now: datetime, dry_run: bool
+) -> RetentionReport:
+    cutoff = now - timedelta(days=policy.message_days)
+    report = RetentionReport(policy.workspace_id, policy.mode, cutoff, dry_run=dry_run)
+    ids = _expired(session, policy, cutoff)
+    report.messages, report.inbound_events, report.raw_deliveries = map(len, ids)
+    if dry_run:
+        return report
+    _remove(session, policy, ids)
     session.execute(
         update(Conversation)
         .where(
@@ -434,17 +411,8 @@ def _erase_linked_rows(session: Session, subject: _Subject, report: ErasureRepor
             session.execute(update(table).where(match).values({column.name: None}))
 
 
-def do_erase_contact(
-    session: Session, *, workspace_id: int, contact_id: int, actor: User | None, at: datetime
-) -> ErasureReport:
-    """Forget the person behind a contact (all their merged identities) completely."""
-    subject = _subject(session, workspace_id, contact_id)
-    report = ErasureReport(person_id=subject.person_ids[0] if subject.person_ids else None)
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        session.execute(sa.text("PRAGMA secure_delete = ON"))
-    _erase_raw(session, subject, report)
-    _scrub_events(session, subject, report)
+def _delete_subject(session: Session, subject: _Subject, report: ErasureReport) -> None:
+    """Conversions stay (anonymous, still credited to the content); the rest goes."""
     session.execute(
         update(Conversion)
         .where(
@@ -462,6 +430,20 @@ def do_erase_contact(
         update(Person).where(Person.id.in_(subject.person_ids)).values(merged_into_id=None)
     )
     session.execute(delete(Person).where(Person.id.in_(subject.person_ids)))
+
+
+def do_erase_contact(
+    session: Session, *, workspace_id: int, contact_id: int, actor: User | None, at: datetime
+) -> ErasureReport:
+    """Forget the person behind a contact (all their merged identities) completely."""
+    subject = _subject(session, workspace_id, contact_id)
+    report = ErasureReport(person_id=subject.person_ids[0] if subject.person_ids else None)
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(sa.text("PRAGMA secure_delete = ON"))
+    _erase_raw(session, subject, report)
+    _scrub_events(session, subject, report)
+    _delete_subject(session, subject, report)
     if dialect == "sqlite":
         # FTS5 keeps deleted terms in old segments until they are merged.
         session.execute(sa.text("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')"))

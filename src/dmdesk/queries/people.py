@@ -54,8 +54,21 @@ def family(session: Session, person: Person) -> list[int]:
     return [person.id, *merged]
 
 
-def person_card(session: Session, person: Person) -> dict[str, Any]:
-    """Everything the context panel shows next to a conversation."""
+def person_card(session: Session, person: Person, *, masked: bool = False) -> dict[str, Any]:
+    """Everything the context panel shows next to a conversation; `masked` hides e-mail and
+    phone numbers (for agents without the view-personal-data permission)."""
+    card = _card(session, person)
+    if masked:
+        card["person"].update(
+            email="[email]" if person.email else None,
+            phone_e164="[phone]" if person.phone_e164 else None,
+        )
+        for contact in card["contacts"]:
+            contact["phone"] = "[phone]" if contact["phone"] else None
+    return card
+
+
+def _card(session: Session, person: Person) -> dict[str, Any]:
     ids = family(session, person)
     contacts = session.execute(
         select(Contact, Channel.platform, Channel.name)

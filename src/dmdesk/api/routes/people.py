@@ -79,8 +79,8 @@ class OrderIn(BaseModel):
 
 def card_for(s: Session, caller: Caller, person: Person, at: Any) -> dict[str, Any]:
     """The card; e-mail and phone masked for agents without the permission, else audited."""
-    card = queries.person_card(s, person)
-    if user_sees_pii(s, caller.user):
+    sees = user_sees_pii(s, caller.user)
+    if sees:
         do_audit(
             s,
             user=caller.user,
@@ -89,14 +89,7 @@ def card_for(s: Session, caller: Caller, person: Person, at: Any) -> dict[str, A
             subject=("person", person.id),
             at=at,
         )
-        return card
-    card["person"].update(
-        email="[email]" if person.email else None,
-        phone_e164="[phone]" if person.phone_e164 else None,
-    )
-    for contact in card["contacts"]:
-        contact["phone"] = "[phone]" if contact["phone"] else None
-    return card
+    return queries.person_card(s, person, masked=not sees)
 
 
 def _on_person(services: Services, caller: Caller, person_id: int, fn: Any) -> Any:

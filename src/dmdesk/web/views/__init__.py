@@ -1,7 +1,17 @@
 """Page handlers, one module per page; ROUTERS lists them for mounting."""
 
-from dmdesk.web.views import actions, auth, conversation, dashboard, inbox, search, settings_replies
+from dmdesk.web.views import (
+    actions,
+    auth,
+    contact_panel,
+    conversation,
+    dashboard,
+    inbox,
+    search,
+    settings_replies,
+)
 
 ROUTERS = [auth.router, inbox.router, conversation.router, actions.router, search.router]
 ROUTERS.append(settings_replies.router)
 ROUTERS.append(dashboard.router)
+ROUTERS.append(contact_panel.router)
