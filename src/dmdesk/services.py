@@ -52,10 +52,11 @@ class Services:
         self.scheduler.stop()
         self.pipeline.stop()
         self.outbox.stop()
-        self.db.close()
-        self.bus.stop()
         if self.fanout is not None:
             self.fanout.stop()
+        # Drain the bus before closing the database: its handlers may still write.
+        self.bus.stop()
+        self.db.close()
         self.hub.close()
         self.started = False
 
@@ -109,6 +110,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
 
 def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock: Clock) -> None:
     """Capabilities (triage, routing, rules...) hook into the pipeline and the bus here."""
+    _install_triage(pipeline, bus, db)
     from dmdesk.actions.webhooks_out import install as install_people
 
     install_people(pipeline.message_hooks, bus, db, clock)
@@ -123,3 +125,13 @@ def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock
 
 def package_path(*parts: str) -> Path:
     return Path(__file__).parent.joinpath(*parts)
+
+
+def _install_triage(pipeline: Pipeline, bus: EventBus, db: Database) -> None:
+    from dmdesk.ingest.triage_step import WorkspaceTriageSettings, apply_hook, make_enricher
+    from dmdesk.triage.engine import TriageEngine
+
+    settings = WorkspaceTriageSettings(db)
+    bus.subscribe("workspace.*", lambda _e: settings.invalidate())
+    pipeline.enrichers.append(make_enricher(TriageEngine.load(), settings))
+    pipeline.message_hooks.insert(0, apply_hook)

@@ -1,0 +1,95 @@
+"""Triage in the pipeline: every new conversation arrives sorted, people's choices stick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from dmdesk.models import Conversation, Event
+from dmdesk.services import Services
+from tests.conftest import Seeded
+from tests.helpers import generic_body, signed
+
+
+def _deliver(
+    client: Any, services: Services, seeded: Seeded, msg_id: str, text: str, sender: str
+) -> Conversation:
+    body = generic_body(msg_id, text=text, sender=sender)
+    resp = client.post(
+        f"/webhooks/generic/{seeded.channel_id}",
+        content=body,
+        headers=signed(body, seeded.channel_secret),
+    )
+    assert resp.status_code == 200
+    services.pipeline.run_once()
+    with services.db.session() as s:
+        conv = s.scalars(select(Conversation).order_by(Conversation.updated_at.desc())).first()
+    assert conv is not None
+    return conv
+
+
+def test_phishing_goes_to_quarantine_with_reasons(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = _deliver(
+        client,
+        services,
+        seeded,
+        "p1",
+        "URGENT your account is locked, verify your password at "
+        "http://paypa1-secure-login.xyz/verify now",
+        "scammer",
+    )
+    assert conv.category == "spam"
+    assert conv.triage["spam"]["is_spam"] is True
+    assert conv.triage["spam"]["reasons"]
+    views = client.get("/api/v1/conversations?view=spam", headers=seeded.agent()).json()
+    assert [r["id"] for r in views["items"]] == [conv.id]
+    inbox = client.get("/api/v1/conversations?view=open", headers=seeded.agent()).json()
+    assert conv.id not in [r["id"] for r in inbox["items"]]
+    with services.db.session() as s:
+        event = s.scalars(select(Event).where(Event.type == "triage.applied")).one()
+    assert event.data["spam"] is True
+    assert "password" not in str(event.data)  # reasons, never the message text
+
+
+def test_categories_priority_and_personal_data(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    complaint = _deliver(
+        client,
+        services,
+        seeded,
+        "c1",
+        "This is ridiculous, my order arrived broken and nobody answers. Worst service ever!",
+        "angry",
+    )
+    assert complaint.category == "complaint"
+    assert complaint.priority in ("high", "urgent")
+    card = _deliver(
+        client,
+        services,
+        seeded,
+        "c2",
+        "Can you charge my card 4111 1111 1111 1111 for the boots?",
+        "buyer",
+    )
+    assert card.triage["needs_secure_channel"] is True
+    assert {p["kind"] for p in card.triage["pii"]} == {"card"}
+
+
+def test_a_human_correction_is_not_overridden(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = _deliver(client, services, seeded, "h1", "How much are the Summit boots?", "c9")
+    assert conv.category == "sales"
+    resp = client.post(
+        f"/api/v1/conversations/{conv.id}/category",
+        json={"category": "collaboration"},
+        headers=seeded.agent(),
+    )
+    assert resp.json()["category"] == "collaboration"
+    again = _deliver(client, services, seeded, "h2", "And do you have size 44?", "c9")
+    assert again.id == conv.id
+    assert again.category == "collaboration"
