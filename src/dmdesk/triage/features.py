@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from itertools import pairwise
 
 from dmdesk.triage.normalize import strip_invisible
@@ -45,19 +46,19 @@ CHAR_NGRAMS = (3, 4)
 
 
 def analyze(text: str) -> list[str]:
-    """Feature names: `w:` words, `b:` word pairs, `c:` char 3-4-grams inside words, and `x:`
-    lexicon cues (negative / positive / negation words) shared across wordings."""
+    """Feature names: `w:` words, `b:` word pairs, `x:` lexicon cues (negative / positive /
+    negation words), and unprefixed char 3-4-grams inside `<word>` (they never contain `:`
+    or a space, so they cannot collide with the others)."""
     toks = words(prepare(text))
-    feats = [f"w:{t}" for t in toks]
+    feats = list(map("w:".__add__, toks))
     feats += [f"b:{a} {b}" for a, b in pairwise(toks)]
     feats += [cue for t in toks if (cue := LEXICON.get(t)) is not None]
-    for t in toks:
+    for t, reps in Counter(toks).items():
         if len(t) < 3 or len(t) > 30:
             continue
         padded = f"<{t}>"
-        n_chars = len(padded)
         for n in CHAR_NGRAMS:
-            feats += [f"c:{padded[i : i + n]}" for i in range(n_chars - n + 1)]
+            feats += [padded[i : i + n] for i in range(len(padded) - n + 1)] * reps
     return feats
 
 
