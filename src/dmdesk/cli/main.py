@@ -224,6 +224,9 @@ def demo(
 
 def _mount_optional() -> None:
     """Capabilities add their own command groups here."""
+    from dmdesk.cli.simulate import mount as mount_simulate
+
+    mount_simulate(app)
     from dmdesk.cli.automation import mount as mount_automation
 
     mount_automation(app)

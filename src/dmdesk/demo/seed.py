@@ -17,6 +17,7 @@ from dmdesk.actions.teams import do_add_team_member, do_create_team
 from dmdesk.actions.users import do_create_user
 from dmdesk.actions.workspaces import do_create_workspace
 from dmdesk.db.secretbox import SecretBox
+from dmdesk.demo.channels import ensure_demo_channels
 from dmdesk.demo.scripts import AGENT_REPLIES, FOLLOW_UPS, OPENERS, PEOPLE
 from dmdesk.domain.inbound import ContactRef, InboundMessage
 from dmdesk.models import Channel, Workspace
@@ -40,6 +41,7 @@ def seed_demo(
                 Channel.workspace_id == existing.id, Channel.platform == "generic"
             )
         ).first()
+        ensure_demo_channels(session, workspace_id=existing.id, box=SecretBox(secret_key), at=at)
         return _summary(existing, channel, created=False)
     ws = do_create_workspace(
         session,
@@ -80,6 +82,7 @@ def seed_demo(
         at=at,
     )
     _seed_conversations(session, channel=channel, users=[admin, *agents], at=at)
+    ensure_demo_channels(session, workspace_id=ws.id, box=SecretBox(secret_key), at=at)
     return _summary(ws, channel, created=True)
 
 
