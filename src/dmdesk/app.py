@@ -16,12 +16,14 @@ from dmdesk.api.routes import (
     automation,
     conversations,
     conversions,
+    dead_letters,
     health,
     live,
     people,
     privacy,
     replies,
     reports,
+    templates,
     webhooks,
 )
 from dmdesk.config import Settings
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     for module in (conversations, admin, live, replies, automation, people, conversions, privacy):
         api.include_router(module.router)
     api.include_router(reports.router)
+    for extra in (dead_letters, templates):
+        api.include_router(extra.router)
     app.include_router(api)
     app.include_router(webhooks.router)
     app.include_router(health.router)

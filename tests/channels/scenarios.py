@@ -101,10 +101,15 @@ def blocked_fails_for_good(rig: Rig, platform: str, *, error_text: str) -> dict[
     return msg
 
 
+def quiet_person(silence: timedelta) -> Person:
+    """A person of their own for each silence, so conversations don't share a window."""
+    minutes = int(silence.total_seconds() // 60)
+    return Person(number=5000 + minutes % 5000, name=f"Quiet {minutes}", handle=f"q{minutes}")
+
+
 def reply_after(rig: Rig, platform: str, *, silence: timedelta) -> httpx.Response:
     """Someone new wrote `silence` ago (by the desk's frozen clock); an agent replies now."""
-    minutes = int(silence.total_seconds() // 60)
-    person = Person(number=5000 + minutes % 5000, name=f"Quiet {minutes}", handle=f"q{minutes}")
+    person = quiet_person(silence)
     _, conv_id = rig.say(platform, text="Are you there?", at=rig.clock() - silence, person=person)
     return rig.reply(conv_id, "Sorry for the delay, here is the answer.")
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dmdesk.actions.conversations import _event
 from dmdesk.actions.ingest import apply_outbound_human, touch_last_message
+from dmdesk.actions.templates import approved_template_language
 from dmdesk.domain.enums import AuthorKind, DeliveryStatus, Direction, Platform
 from dmdesk.domain.errors import Invalid, PolicyRefused
 from dmdesk.domain.window import window_state
@@ -33,6 +34,7 @@ def do_send_reply(
     author_id: int | None,
     author_kind: AuthorKind = AuthorKind.AGENT,
     template: str | None = None,
+    template_language: str | None = None,
 ) -> Message:
     """Store the reply as 'pending' and queue it; the outbox worker sends it."""
     text = text.strip()
@@ -43,6 +45,10 @@ def do_send_reply(
     limit = MAX_TEXT[platform]
     if len(text) > limit:
         raise Invalid(f"{platform.value} accepts at most {limit} characters", field="text")
+    if template is not None:
+        template_language = approved_template_language(
+            session, channel_id=channel.id, name=template, language=template_language
+        )
     window = window_state(platform, conv.last_inbound_at, at)
     if not window.can_send_text and template is None:
         allowed = "use an approved template" if window.allowed == "template_only" else None
@@ -69,7 +75,7 @@ def do_send_reply(
         meta={
             "idempotency_key": key,
             **({"tag": tag} if tag else {}),
-            **({"template": template} if template else {}),
+            **({"template": template, "template_language": template_language} if template else {}),
         },
     )
     session.add(msg)

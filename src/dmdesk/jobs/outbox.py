@@ -128,6 +128,7 @@ class OutboxWorker:
                 idempotency_key=item.idempotency_key,
                 tag=msg.meta.get("tag"),
                 template_name=msg.meta.get("template"),
+                template_language=msg.meta.get("template_language"),
             )
             connector = get_connector(channel.platform)
             account_id = channel.external_id
