@@ -46,6 +46,14 @@ function markCurrentRow(id) {
   }
 }
 
+// Seen now: drop the unread mark at once; the next list refresh confirms it.
+function markSeen(id) {
+  const row = document.getElementById(`row-${id}`);
+  if (!row || !seenFlag()) return;
+  row.classList.remove('unread');
+  row.querySelector('.badge')?.remove();
+}
+
 function installThread(frag) {
   const pane = $('#thread-pane');
   pane.replaceChildren(...frag.childNodes);
@@ -53,7 +61,10 @@ function installThread(frag) {
   refreshTimes(pane);
   document.body.classList.add('has-thread');
   const thread = $('#thread');
-  if (thread) markCurrentRow(Number(thread.dataset.convId));
+  if (thread) {
+    markCurrentRow(Number(thread.dataset.convId));
+    markSeen(Number(thread.dataset.convId));
+  }
   scrollToEnd();
   changed();
 }
