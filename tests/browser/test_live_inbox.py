@@ -75,6 +75,20 @@ def test_two_agents_work_one_inbox_live(live_server: LiveServer, browser: Any) -
     ana.mouse.move(900, 300)
     lee.mouse.move(900, 300)
 
+    _post_dm(
+        live_server,
+        seeded.channel_id,
+        seeded.channel_secret,
+        "live-2",
+        "maria",
+        "Maria Lopez",
+        "Also, can I change the delivery address?",
+    )
+    ana.wait_for_selector("article.msg.in:has-text('change the delivery address')")
+    ana.wait_for_function(  # the polite live region reads the new message out
+        "document.getElementById('announcer').textContent.includes('change the delivery')"
+    )
+
     ana.keyboard.press("r")
     ana.keyboard.type("Sorry about that! It left our warehouse this morning.")
     ana.keyboard.press("Control+Enter")

@@ -4,7 +4,7 @@ import { installForms, updateCounter } from './forms.js';
 import { applyAriaShortcuts, installKeys, showHelp, toggleContact } from './keys.js';
 import { loadMore, rememberRows, setupRoving, showQueued, watchPointer } from './list.js';
 import { connect } from './live.js';
-import { openConversation, rememberThread, scrollToEnd } from './thread.js';
+import { openConversation, rememberThread, scrollToEnd, watchLogScroll } from './thread.js';
 import { startTicker } from './time.js';
 
 function plainClick(e) {
@@ -18,6 +18,7 @@ function onClick(e) {
   if (action === 'load-more') { e.preventDefault(); loadMore(el); return; }
   if (action === 'show-queued') { showQueued(); return; }
   if (action === 'help') { showHelp(); return; }
+  if (action === 'to-end') { scrollToEnd(); return; }
   if (action === 'contact') { toggleContact(); return; }
   if (action === 'rail') {
     const open = $('#rail').classList.toggle('expanded');
@@ -39,6 +40,7 @@ function boot() {
   installKeys();
   setupRoving();
   watchPointer();
+  watchLogScroll();
   updateCounter();
   document.addEventListener('click', onClick);
   document.addEventListener('dmdesk:thread', () => applyAriaShortcuts($('#thread-pane')));

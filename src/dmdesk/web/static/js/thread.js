@@ -35,6 +35,15 @@ function atBottom(log) {
 export function scrollToEnd() {
   const log = $('#thread-log');
   if (log) log.scrollTop = log.scrollHeight;
+  const pill = $('#new-below');
+  if (pill) pill.hidden = true;
+}
+
+// The "New messages below" pill goes once the reader reaches the end.
+export function watchLogScroll() {
+  document.addEventListener('scroll', (e) => {
+    if (e.target.id === 'thread-log' && atBottom(e.target)) $('#new-below').hidden = true;
+  }, true);
 }
 
 function markCurrentRow(id) {
@@ -111,6 +120,7 @@ function mergeLog(newLog) {
   });
   refreshTimes(log);
   if (stick) scrollToEnd();
+  else if (fresh.length) $('#new-below').hidden = false;
   return fresh;
 }
 
