@@ -12,6 +12,17 @@ from dataclasses import dataclass
 from dmdesk.domain.triage import SentimentLabel
 
 _NEG = [
+    "delay",
+    "delays",
+    "waited",
+    "stranded",
+    "unhelpful",
+    "lied",
+    "lies",
+    "sucked",
+    "ripoff",
+    "overpriced",
+    "worthless",
     "bad",
     "awful",
     "terrible",
