@@ -39,15 +39,7 @@ def run_flow(
     """Never messages an opted-out contact: they get nothing, the attempt is logged."""
     contact = session.get_one(Contact, conv.contact_id)
     if is_opted_out(session, contact.id):
-        record_event(
-            session,
-            workspace_id=conv.workspace_id,
-            type="flow.skipped",
-            at=at,
-            conversation_id=conv.id,
-            actor_kind="bot",
-            data={"flow_id": flow.id, "reason": "opted out"},
-        )
+        _flow_event(session, conv, "flow.skipped", at, {"flow_id": flow.id, "reason": "opted out"})
         return ["skipped: opted out"]
     do_grant_consent(
         session,
@@ -82,16 +74,22 @@ def run_flow(
             payload={"flow_id": flow.id},
         )
         did.append(f"follow-up in {flow.follow_up_hours:g} h")
+    _flow_event(session, conv, "flow.completed", at, {"flow_id": flow.id, "did": did})
+    return did
+
+
+def _flow_event(
+    session: Session, conv: Conversation, type_: str, at: datetime, data: dict[str, object]
+) -> None:
     record_event(
         session,
         workspace_id=conv.workspace_id,
-        type="flow.completed",
+        type=type_,
         at=at,
         conversation_id=conv.id,
         actor_kind="bot",
-        data={"flow_id": flow.id, "did": did},
+        data=data,
     )
-    return did
 
 
 def cancel_follow_ups(session: Session, conversation_id: int) -> None:
