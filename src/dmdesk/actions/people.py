@@ -40,7 +40,7 @@ def _event(
         workspace_id=person.workspace_id,
         type=type_,
         at=at,
-        conversation_id=data.pop("conversation_id", None),
+        conversation_id=data.get("conversation_id"),
         actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"person_id": person.id, **data},
