@@ -65,3 +65,12 @@ def test_saved_replies_rules_and_tick(env: None, tmp_path: Path) -> None:
 def test_faq_eval_refuses_unknown_datasets(env: None) -> None:
     out = CliRunner().invoke(app, ["faq", "eval", "--dataset", "imdb"])
     assert out.exit_code == 1
+
+
+def test_register_jobs_adds_the_automation_tick() -> None:
+    from dmdesk.jobs.scheduler import Scheduler
+    from dmdesk.rules import register_jobs
+
+    scheduler = Scheduler()
+    register_jobs(scheduler)
+    assert "automation" in scheduler.jobs

@@ -57,3 +57,18 @@ def _ask_csat(db: Database, clock: Clock, event: PublishedEvent) -> None:
         db.write(work)
     except PolicyRefused as exc:
         log.info("CSAT request not sent: %s", exc.message)
+
+
+class Registers(Protocol):
+    def register(self, name: str, job: Callable[[Any], object]) -> None: ...
+
+
+def register_jobs(scheduler: Registers) -> None:
+    """Periodic work for jobs.scheduler: due follow-ups, no-reply rules, webhook deliveries."""
+    from dmdesk.rules.jobs import deliver_webhooks, run_due_followups
+
+    def tick(services: Any) -> object:
+        report = run_due_followups(services)
+        return deliver_webhooks(services, report=report)
+
+    scheduler.register("automation", tick)
