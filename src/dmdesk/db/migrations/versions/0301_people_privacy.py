@@ -525,7 +525,6 @@ def downgrade() -> None:
         if op.get_bind().dialect.name != "sqlite":
             batch_op.drop_constraint(batch_op.f("fk_contacts_person_id_people"), type_="foreignkey")
         batch_op.drop_column("person_id")
-        batch_op.drop_column("person_id")
 
     with op.batch_alter_table("conversions", schema=None) as batch_op:
         batch_op.drop_index("ix_conversions_time")
