@@ -18,7 +18,7 @@ SIM=""
 "$BIN/dmdesk" serve --host "$HOST" --port "$PORT" &
 SERVER=$!
 trap 'kill $SERVER $SIM 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   curl -fs "$URL/healthz" > /dev/null 2>&1 && break
   sleep 0.2
 done
