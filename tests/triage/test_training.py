@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dmdesk.triage.datasets import read_labelled
+from dmdesk.triage.datasets import Example, read_labelled
 from dmdesk.triage.engine import TriageEngine
 from dmdesk.triage.training import TrainConfig, train
 
@@ -52,3 +52,17 @@ def test_read_labelled_csv_and_jsonl(tmp_path: Path) -> None:
     rows = read_labelled(csv_path, text_col="msg", label_col="cat")
     assert [(r.text, r.label) for r in rows] == [("hello", "general")]
     assert len(read_labelled(_write(tmp_path))) == len(ROWS)
+
+
+def test_corrections_in_memory_steer_the_model(tmp_path: Path) -> None:
+    fixes = tuple(
+        Example(text, "collaboration", "correction")
+        for text in ("zorblax gizmo", "a zorblax gizmo deal", "zorblax gizmo team up")
+    )
+    config = TrainConfig(
+        user_files=(_write(tmp_path),), corrections=fixes, use_shared=False, use_seed=False
+    )
+    train(config, out=tmp_path / "c")
+    verdict = TriageEngine.load(tmp_path / "c").classify("zorblax gizmo please")
+    assert verdict.category is not None
+    assert verdict.category.value == "collaboration"

@@ -33,6 +33,7 @@ class TrainConfig:
     """What to learn from; `user_files` are labelled CSV/JSONL files (corrections included)."""
 
     user_files: tuple[Path, ...] = ()
+    corrections: tuple[Example, ...] = ()
     use_shared: bool = True
     use_seed: bool = True
     shared_root: Path | None = None
@@ -89,10 +90,10 @@ def gather(config: TrainConfig) -> Corpus:
     seed = datasets.split(datasets.seed_examples(), holdout=False) if config.use_seed else []
     corpus.add(seed, weight=config.seed_weight, target="category")
     corpus.add(_as_spam_label(seed), weight=config.seed_weight, target="spam")
-    for path in config.user_files:
-        user = [e for e in datasets.read_labelled(path) if e.label in CATEGORIES]
-        corpus.add(user, weight=config.user_weight, target="category")
-        corpus.add(_as_spam_label(user), weight=config.user_weight, target="spam")
+    user = [e for path in config.user_files for e in datasets.read_labelled(path)]
+    user = [e for e in [*user, *config.corrections] if e.label in CATEGORIES]
+    corpus.add(user, weight=config.user_weight, target="category")
+    corpus.add(_as_spam_label(user), weight=config.user_weight, target="spam")
     root = config.shared_root or datasets.shared_data_dir()
     if config.use_shared and root is not None:
         _add_shared(corpus, root, config=config)
