@@ -19,6 +19,8 @@ from dmdesk.api.routes import (
     dead_letters,
     health,
     live,
+    notifications,
+    ownership,
     people,
     privacy,
     replies,
@@ -61,7 +63,18 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.services = services
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (conversations, admin, live, replies, automation, people, conversions, privacy):
+    for module in (
+        conversations,
+        admin,
+        live,
+        replies,
+        automation,
+        people,
+        conversions,
+        privacy,
+        ownership,
+        notifications,
+    ):
         api.include_router(module.router)
     api.include_router(reports.router)
     for extra in (dead_letters, templates):

@@ -302,3 +302,16 @@ def _claim_period(session: Session, conv_id: int, key: str, at: datetime) -> boo
         .returning(AfterHoursReply.conversation_id)
     )
     return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def sla_row(session: Session, conversation_id: int) -> ConversationSla | None:
+    return session.get(ConversationSla, conversation_id)
+
+
+def policies_json(session: Session, workspace_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(SlaPolicyRow)
+        .where(SlaPolicyRow.workspace_id == workspace_id)
+        .order_by(SlaPolicyRow.name)
+    )
+    return [{"id": r.id, "name": r.name, "is_default": r.is_default, **r.definition} for r in rows]
