@@ -4,7 +4,9 @@ import { installForms, updateCounter } from './forms.js';
 import { applyAriaShortcuts, installKeys, showHelp, toggleContact } from './keys.js';
 import { loadMore, rememberRows, setupRoving, showQueued, watchPointer } from './list.js';
 import { connect } from './live.js';
-import { openConversation, rememberThread, scrollToEnd, watchLogScroll } from './thread.js';
+import {
+  loadPersonCard, openConversation, rememberThread, scrollToEnd, watchLogScroll,
+} from './thread.js';
 import { startTicker } from './time.js';
 
 function plainClick(e) {
@@ -32,6 +34,21 @@ function onClick(e) {
   }
 }
 
+// Saved replies, do-not-say and tone helpers: loaded on their own so a failure there never
+// stops the inbox; installed once per composer element.
+const helped = new WeakSet();
+let helpersLoaded = false;
+function installComposerHelpers() {
+  const form = $('#composer');
+  if (!form || helped.has(form)) return;
+  helped.add(form);
+  const first = !helpersLoaded;
+  helpersLoaded = true;
+  import('./replies.js')  // the module installs itself on the composer present when it loads
+    .then((mod) => { if (!first) mod.installReplies(); })
+    .catch((err) => console.warn('composer helpers not loaded', err));
+}
+
 function boot() {
   rememberRows();
   rememberThread();
@@ -43,7 +60,12 @@ function boot() {
   watchLogScroll();
   updateCounter();
   document.addEventListener('click', onClick);
-  document.addEventListener('dmdesk:thread', () => applyAriaShortcuts($('#thread-pane')));
+  document.addEventListener('dmdesk:thread', () => {
+    applyAriaShortcuts($('#thread-pane'));
+    installComposerHelpers();
+  });
+  installComposerHelpers();
+  loadPersonCard();
   window.addEventListener('popstate', () => {
     if (/^\/conversations\/\d+$/.test(location.pathname)) openConversation(location.href, { push: false });
     else location.reload();

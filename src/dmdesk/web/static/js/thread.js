@@ -63,6 +63,20 @@ function markSeen(id) {
   row.querySelector('.badge')?.remove();
 }
 
+// The person card (identities, stage, orders...) comes from its own fragment.
+export async function loadPersonCard() {
+  const panel = $('#contact-panel');
+  const id = openId();
+  if (!panel || !id || $('#person-panel', panel)) return;
+  try {
+    const { ok, frag } = await fetchFragment(`/fragments/contact/${id}`);
+    const card = frag.querySelector('#person-panel');
+    if (ok && card && openId() === id && !$('#person-panel', panel)) panel.append(card);
+  } catch (err) {
+    console.warn('person card not loaded', err);
+  }
+}
+
 function installThread(frag) {
   const pane = $('#thread-pane');
   pane.replaceChildren(...frag.childNodes);
@@ -73,6 +87,7 @@ function installThread(frag) {
   if (thread) {
     markCurrentRow(Number(thread.dataset.convId));
     markSeen(Number(thread.dataset.convId));
+    loadPersonCard();
   }
   scrollToEnd();
   changed();
@@ -101,9 +116,9 @@ export async function openConversation(href, { push = true, focus = 'title' } = 
   }
 }
 
-function mergeLog(newLog) {
+function mergeLog(newLog, own) {
   const log = $('#thread-log');
-  const stick = atBottom(log);
+  const stick = own || atBottom(log);
   const end = $('#thread-end', log);
   const fresh = [];
   const keep = new Set();
@@ -152,11 +167,16 @@ export function applyThread(frag, { own = false, composer = false } = {}) {
     refreshTimes($('#thread-head'));
     if (focusedKey && own) $(`#thread-head [data-key="${focusedKey}"]`)?.focus();
   }
-  const fresh = mergeLog(frag.querySelector('#thread-log'));
+  const fresh = mergeLog(frag.querySelector('#thread-log'), own);
   if (!own) announceInbound(fresh);
   const panel = $('#contact-panel');
   const nextPanel = frag.querySelector('#contact-panel');
-  if (panel && nextPanel) { nextPanel.className = panel.className; panel.replaceWith(nextPanel); }
+  if (panel && nextPanel) {
+    nextPanel.className = panel.className;
+    const person = $('#person-panel', panel);
+    if (person) nextPanel.append(person);
+    panel.replaceWith(nextPanel);
+  }
   updateComposer(frag.querySelector('#composer'), { own, composer });
   changed();
 }
