@@ -104,9 +104,11 @@ function mergeInPlace(frag) {
     const old = document.getElementById(id);
     if (!old) { added += 1; continue; }
     remember(row);
-    if (signature(old) !== signature(row) && !old.contains(document.activeElement)) {
+    if (signature(old) !== signature(row)) {
+      const hadFocus = old.contains(document.activeElement);
       old.replaceWith(row);
       refreshTimes(row);
+      if (hadFocus) $('.row-link', row).focus({ preventScroll: true });  // same place, new content
     }
   }
   if (complete) {
