@@ -233,6 +233,9 @@ def _mount_optional() -> None:
     from dmdesk.cli.people import mount as mount_people
 
     mount_people(app)
+    from dmdesk.cli.ownership import mount as mount_ownership
+
+    mount_ownership(app)
     from dmdesk.cli.importer import app as import_app
     from dmdesk.cli.report import app as report_app
 
