@@ -62,7 +62,7 @@ class RedisFanout:
             log.exception("redis publish failed", extra={"event_id": event.id})
 
     def start(self) -> None:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]  # redis-py leaves pubsub() unannotated
         pubsub.subscribe(CHANNEL)
         self._thread = threading.Thread(
             target=self._listen, args=(pubsub,), daemon=True, name="dmdesk-fanout"
