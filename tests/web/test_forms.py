@@ -126,3 +126,24 @@ def test_assign_tag_resolve_reopen_and_snooze(
     assert "choose when the snooze ends" in bad.text
     assert agent.post(f"{base}/assign", {"assignee": ""}).status_code == 200
     assert _conv(services, conv_id).assignee_id is None
+
+
+def test_fetch_posts_may_carry_the_token_in_a_header(
+    agent: Agent, services: Services, conv_id: int
+) -> None:
+    resp = agent.client.post(
+        f"/conversations/{conv_id}/status",
+        data={"status": "resolved"},
+        headers={"X-CSRF-Token": agent.csrf, "X-Fragment": "1"},
+    )
+    assert resp.status_code == 200
+    assert 'id="thread"' in resp.text
+    assert "<html" not in resp.text
+    assert _conv(services, conv_id).status == "resolved"
+
+
+def test_waiting_on_customer(agent: Agent, services: Services, conv_id: int) -> None:
+    page = agent.client.get(f"/conversations/{conv_id}").text
+    assert "Waiting on customer</button>" in page
+    agent.post(f"/conversations/{conv_id}/status", {"status": "pending"})
+    assert _conv(services, conv_id).status == "pending"

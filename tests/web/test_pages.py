@@ -121,3 +121,15 @@ def test_search_groups_people_and_messages_with_marks(agent: Agent, conv_id: int
     people = agent.client.get("/search?q=maria").text
     assert f'<a href="/conversations/{conv_id}"><bdi>Maria Lopez</bdi></a>' in people
     assert "No messages match." in agent.client.get("/search?q=zzzz").text
+
+
+def test_assets_are_fingerprinted_and_cached(agent: Agent) -> None:
+    html = agent.client.get("/inbox").text
+    css = html.split('rel="stylesheet" href="')[1].split('"')[0]
+    assert css.startswith("/static/app.css?v=")
+    resp = agent.client.get(css)
+    assert resp.status_code == 200
+    assert "max-age=31536000" in resp.headers["cache-control"]
+    js = agent.client.get("/static/js/main.js")
+    assert js.status_code == 200
+    assert "EventSource" in agent.client.get("/static/js/live.js").text

@@ -50,12 +50,13 @@ export function setMode(mode) {
   $('#composer-text')?.focus();
 }
 
+// Close open menus (but `except`); returns the last one closed, or null.
 export function closeMenus(except = null) {
-  let closed = false;
+  let closed = null;
   for (const menu of $$('details.menu[open]')) {
     if (menu === except || menu.contains(except)) continue;
     menu.removeAttribute('open');
-    closed = true;
+    closed = menu;
   }
   return closed;
 }
@@ -65,7 +66,7 @@ export function openMenu(id) {
   if (!menu) return;
   closeMenus(menu);
   menu.setAttribute('open', '');
-  $('.menu-item, input, button', $('.menu-pop', menu))?.focus();
+  $('.menu-item, input:not([type="hidden"]), button', $('.menu-pop', menu))?.focus();
 }
 
 export function installForms() {

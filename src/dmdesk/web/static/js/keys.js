@@ -113,7 +113,8 @@ function onKey(e) {
     return;
   }
   if (e.key === 'Escape') {
-    if (closeMenus()) { e.preventDefault(); return; }
+    const menu = closeMenus();
+    if (menu) { e.preventDefault(); $('summary', menu).focus(); return; }
     if (isTyping(target)) { target.blur(); back(); e.preventDefault(); return; }
   }
   if (e.ctrlKey || e.metaKey || e.altKey || isTyping(target) || $('dialog[open]')) return;
