@@ -10,5 +10,6 @@ app = FastAPI()
 
 @app.post("/webhooks/generic/{channel_id}")
 async def bare(channel_id: int, request: Request) -> JSONResponse:
+    del channel_id
     await request.body()
     return JSONResponse({"status": "ok"})

@@ -27,8 +27,12 @@ class Result:
 def _encode(req: dict[str, object], host: str) -> bytes:
     body = str(req["body"]).encode()
     headers = dict(req.get("headers") or {})  # type: ignore[call-overload]
-    lines = [f"POST {req['path']} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}",
-             "Content-Type: application/json"]
+    lines = [
+        f"POST {req['path']} HTTP/1.1",
+        f"Host: {host}",
+        f"Content-Length: {len(body)}",
+        "Content-Type: application/json",
+    ]
     lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() != "content-type"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
@@ -45,8 +49,9 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(host: str, port: int, queue: asyncio.Queue[tuple[bytes, float] | None],
-                      result: Result) -> None:
+async def _connection(
+    host: str, port: int, queue: asyncio.Queue[tuple[bytes, float] | None], result: Result
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     while (item := await queue.get()) is not None:
         payload, scheduled = item
@@ -61,8 +66,9 @@ async def run(*, url: str, requests: list[bytes], rate: float, connections: int)
     host, port = url.split("//", 1)[1].split(":")
     result = Result()
     queue: asyncio.Queue[tuple[bytes, float] | None] = asyncio.Queue()
-    workers = [asyncio.create_task(_connection(host, int(port), queue, result))
-               for _ in range(connections)]
+    workers = [
+        asyncio.create_task(_connection(host, int(port), queue, result)) for _ in range(connections)
+    ]
     result.started = time.perf_counter()
     for i, payload in enumerate(requests):
         if rate > 0:
@@ -104,13 +110,22 @@ def main() -> None:
         uvloop.install()
     except ImportError:
         pass
-    result = asyncio.run(run(url=args.url, requests=reqs, rate=args.rate,
-                             connections=args.connections))
+    result = asyncio.run(
+        run(url=args.url, requests=reqs, rate=args.rate, connections=args.connections)
+    )
     elapsed = result.finished - result.started
-    print(json.dumps({"n": len(reqs), "elapsed_s": elapsed, "rps": len(reqs) / elapsed,
-                      "p50_ms": percentile(result.latencies, 0.5) * 1000,
-                      "p99_ms": percentile(result.latencies, 0.99) * 1000,
-                      "statuses": result.statuses}))
+    print(
+        json.dumps(
+            {
+                "n": len(reqs),
+                "elapsed_s": elapsed,
+                "rps": len(reqs) / elapsed,
+                "p50_ms": percentile(result.latencies, 0.5) * 1000,
+                "p99_ms": percentile(result.latencies, 0.99) * 1000,
+                "statuses": result.statuses,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,12 +49,24 @@ def wait_up(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-def start_dmdesk(workdir: Path, db_url: str, *, workers: bool) -> tuple[subprocess.Popen[bytes], str]:
+def start_dmdesk(
+    workdir: Path, db_url: str, *, workers: bool
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "DMDESK_DATABASE_URL": db_url, "DMDESK_SECRET_KEY": "bench",
-           "DMDESK_RUN_WORKERS": str(workers).lower(), "DMDESK_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([PY, "-m", "dmdesk.cli", "serve", "--port", str(port)], cwd=workdir,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DMDESK_DATABASE_URL": db_url,
+        "DMDESK_SECRET_KEY": "bench",
+        "DMDESK_RUN_WORKERS": str(workers).lower(),
+        "DMDESK_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [PY, "-m", "dmdesk.cli", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_up(url)
     return proc, url
@@ -62,9 +74,22 @@ def start_dmdesk(workdir: Path, db_url: str, *, workers: bool) -> tuple[subproce
 
 def start_bare() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    proc = subprocess.Popen([PY, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
-                             "--no-access-log", "--log-level", "warning"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -82,19 +107,45 @@ def make_requests(path: Path, *, n: int, channel_id: int, prefix: str, people: i
     now = datetime.now(UTC)
     with path.open("w") as out:
         for i in range(n):
-            body = json.dumps({"id": f"{prefix}-{i}", "sender": {
-                "id": f"p{rng.randrange(people)}", "name": "Bench Person"},
-                "text": "Hi, where is my order #A1001? It was due yesterday.",
-                "sent_at": (now + timedelta(milliseconds=i)).isoformat()})
-            out.write(json.dumps({"path": f"/webhooks/generic/{channel_id}", "body": body,
-                                  "headers": {"X-Dmdesk-Signature": sign(SECRET, body.encode())}})
-                      + "\n")
+            body = json.dumps(
+                {
+                    "id": f"{prefix}-{i}",
+                    "sender": {"id": f"p{rng.randrange(people)}", "name": "Bench Person"},
+                    "text": "Hi, where is my order #A1001? It was due yesterday.",
+                    "sent_at": (now + timedelta(milliseconds=i)).isoformat(),
+                }
+            )
+            out.write(
+                json.dumps(
+                    {
+                        "path": f"/webhooks/generic/{channel_id}",
+                        "body": body,
+                        "headers": {"X-Dmdesk-Signature": sign(SECRET, body.encode())},
+                    }
+                )
+                + "\n"
+            )
 
 
 def load(url: str, reqs: Path, *, rate: float = 0, connections: int = 32) -> dict[str, Any]:
-    out = subprocess.run([PY, str(ROOT / "bench" / "loadgen.py"), "--url", url, "--requests",
-                          str(reqs), "--rate", str(rate), "--connections", str(connections)],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [
+            PY,
+            str(ROOT / "bench" / "loadgen.py"),
+            "--url",
+            url,
+            "--requests",
+            str(reqs),
+            "--rate",
+            str(rate),
+            "--connections",
+            str(connections),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 
@@ -113,9 +164,17 @@ def setup_db(workdir: Path) -> tuple[str, int]:
 
     def work(s: Any) -> int:
         ws = do_create_workspace(s, name="Bench", at=at)
-        return do_create_channel(s, workspace_id=ws.id, platform="generic", name="Bench",
-                                 external_id="bench", settings={"secret": SECRET},
-                                 box=SecretBox("bench"), at=at).id
+        return do_create_channel(
+            s,
+            workspace_id=ws.id,
+            platform="generic",
+            name="Bench",
+            external_id="bench",
+            settings={"secret": SECRET},
+            box=SecretBox("bench"),
+            at=at,
+        ).id
+
     channel_id = db.write(work)
     db.close()
     return url, channel_id
@@ -158,12 +217,16 @@ def bench_ingest(workdir: Path, *, events: int, rate: float) -> dict[str, Any]:
         server.terminate()
         server.wait()
     return {
-        "ceiling_rps": ceiling["rps"], "ceiling_open_p50_ms": ceiling_open["p50_ms"],
+        "ceiling_rps": ceiling["rps"],
+        "ceiling_open_p50_ms": ceiling_open["p50_ms"],
         "ceiling_open_p99_ms": ceiling_open["p99_ms"],
-        "acked_per_s": ack["rps"], "acked_ratio_to_ceiling": ack["rps"] / ceiling["rps"],
+        "acked_per_s": ack["rps"],
+        "acked_ratio_to_ceiling": ack["rps"] / ceiling["rps"],
         "ack_statuses": ack["statuses"],
-        "ack_p50_ms_at_rate": ack_open["p50_ms"], "ack_p99_ms_at_rate": ack_open["p99_ms"],
-        "offered_rate": rate, "processed_events": pending,
+        "ack_p50_ms_at_rate": ack_open["p50_ms"],
+        "ack_p99_ms_at_rate": ack_open["p99_ms"],
+        "offered_rate": rate,
+        "processed_events": pending,
         "processed_per_s": pending / drained,
         "processed_ratio_to_ceiling": pending / drained / ceiling["rps"],
         "conversations": count(url, "SELECT count(*) FROM conversations"),
@@ -191,18 +254,33 @@ def bulk_conversations(url: str, n: int) -> None:
             prio = rng.choice(["urgent", "high", "normal", "normal", "low"])
             rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}[prio] * 2 + (i % 2)
             contacts.append({"id": cid, "ext": f"bulk{cid}", "name": f"Person {cid}", "at": at})
-            convs.append({"cid": cid, "prio": prio, "rank": rank, "at": at,
-                          "status": rng.choice(["open", "open", "pending", "resolved"]),
-                          "waiting": at if i % 2 == 0 else None})
-        conn.execute(text("INSERT INTO contacts (id, workspace_id, channel_id, external_id, name,"
-                          " attributes, created_at) VALUES (:id, 1, 1, :ext, :name, '{}', :at)"),
-                     contacts)
-        conn.execute(text(
-            "INSERT INTO conversations (workspace_id, channel_id, contact_id, status, priority,"
-            " triage, queue_rank, sort_at, waiting_since, last_message_at, last_message_preview,"
-            " last_message_author, unread_count, version, created_at, updated_at) VALUES"
-            " (1, 1, :cid, :status, :prio, '{}', :rank, :at, :waiting, :at, 'Where is my order?',"
-            " 'contact', 1, 1, :at, :at)"), convs)
+            convs.append(
+                {
+                    "cid": cid,
+                    "prio": prio,
+                    "rank": rank,
+                    "at": at,
+                    "status": rng.choice(["open", "open", "pending", "resolved"]),
+                    "waiting": at if i % 2 == 0 else None,
+                }
+            )
+        conn.execute(
+            text(
+                "INSERT INTO contacts (id, workspace_id, channel_id, external_id, name,"
+                " attributes, created_at) VALUES (:id, 1, 1, :ext, :name, '{}', :at)"
+            ),
+            contacts,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO conversations (workspace_id, channel_id, contact_id, status,"
+                " priority, triage, queue_rank, sort_at, waiting_since, last_message_at,"
+                " last_message_preview, last_message_author, unread_count, version, created_at,"
+                " updated_at) VALUES (1, 1, :cid, :status, :prio, '{}', :rank, :at, :waiting,"
+                " :at, 'Where is my order?', 'contact', 1, 1, :at, :at)"
+            ),
+            convs,
+        )
     engine.dispose()
 
 
@@ -213,9 +291,22 @@ def bench_inbox(workdir: Path, sizes: list[int], *, requests: int = 300) -> dict
     url, _channel = setup_db(workdir / "inbox")
     db = Database(url)
     at = datetime.now(UTC)
-    token = db.write(lambda s: do_create_api_token(s, user_id=do_create_user(
-        s, workspace_id=1, email="b@bench.dev", password="password1", role="admin", at=at).id,
-        at=at).token)
+    token = db.write(
+        lambda s: (
+            do_create_api_token(
+                s,
+                user_id=do_create_user(
+                    s,
+                    workspace_id=1,
+                    email="b@bench.dev",
+                    password="password1",
+                    role="admin",
+                    at=at,
+                ).id,
+                at=at,
+            ).token
+        )
+    )
     db.close()
     out: dict[str, Any] = {}
     loaded = 0
@@ -239,12 +330,16 @@ def _time_pages(base: str, token: str, n: int) -> dict[str, float]:
             t = time.perf_counter()
             resp = client.get("/api/v1/conversations?view=open&limit=50")
             elapsed = time.perf_counter() - t
-            assert resp.status_code == 200 and len(resp.json()["items"]) == 50
+            assert resp.status_code == 200
+            assert len(resp.json()["items"]) == 50
             if i >= 20:  # warm-up excluded
                 samples.append(elapsed * 1000)
     samples.sort()
-    return {"p50_ms": samples[len(samples) // 2], "p95_ms": samples[int(len(samples) * 0.95)],
-            "n": len(samples)}
+    return {
+        "p50_ms": samples[len(samples) // 2],
+        "p95_ms": samples[int(len(samples) * 0.95)],
+        "n": len(samples),
+    }
 
 
 def main() -> None:
@@ -258,8 +353,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "inbox").mkdir()
-        report: dict[str, Any] = {"machine": {"cpus": os.cpu_count()},
-                                  "when": datetime.now(UTC).isoformat()}
+        report: dict[str, Any] = {
+            "machine": {"cpus": os.cpu_count()},
+            "when": datetime.now(UTC).isoformat(),
+        }
         if not args.skip_ingest:
             report["ingest"] = bench_ingest(work, events=args.events, rate=args.rate)
             print(json.dumps(report["ingest"], indent=2), flush=True)

@@ -26,9 +26,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": request_id_var.get(),
         }
-        for key, value in vars(record).items():
-            if key not in _STD and key not in _FORBIDDEN:
-                data[key] = value
+        data.update(
+            {k: v for k, v in vars(record).items() if k not in _STD and k not in _FORBIDDEN}
+        )
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str)

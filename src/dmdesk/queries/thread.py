@@ -52,8 +52,9 @@ def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Th
     contact = session.get_one(Contact, conv.contact_id)
     channel = session.get_one(Channel, conv.channel_id)
     users = dict(
-        session.execute(select(User.id, User.name).where(User.workspace_id == conv.workspace_id))
-        .all()
+        session.execute(
+            select(User.id, User.name).where(User.workspace_id == conv.workspace_id)
+        ).all()
     )
     messages = session.scalars(
         select(Message)
@@ -85,20 +86,17 @@ def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Th
         for e in events
     ]
     items.sort(key=lambda i: (i.at, i.kind != "message", i.id))
-    others = (
-        session.execute(
-            select(Conversation, Channel)
-            .join(Channel, Channel.id == Conversation.channel_id)
-            .join(Contact, Contact.id == Conversation.contact_id)
-            .where(
-                Conversation.workspace_id == conv.workspace_id,
-                Conversation.id != conv.id,
-                Contact.external_id == contact.external_id,
-            )
-            .limit(10)
+    others = session.execute(
+        select(Conversation, Channel)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(
+            Conversation.workspace_id == conv.workspace_id,
+            Conversation.id != conv.id,
+            Contact.external_id == contact.external_id,
         )
-        .all()
-    )
+        .limit(10)
+    ).all()
     return Thread(conv, contact, channel, items, list(others), users)
 
 
