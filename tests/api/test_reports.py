@@ -72,3 +72,6 @@ def test_spikes_and_topics_answer(client: Any, services: Services, seeded: Seede
     assert topics.status_code == 200
     rows = topics.json()["topics"]
     assert sum(t["count"] for t in rows) == 5  # the unsent sixth message is no question
+    ideas = client.get("/api/v1/reports/topics", headers=seeded.admin(),
+                       params={**PERIOD, "format": "csv"})  # fmt: skip
+    assert ideas.text.splitlines()[0] == "label,count,previous_count,trend,example_1,example_2"

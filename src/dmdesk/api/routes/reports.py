@@ -117,13 +117,19 @@ def spikes(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
     return {"current": [x.as_json() for x in current], "recorded": recorded}
 
 
-@router.get("/topics")
+@router.get("/topics", response_model=None)
 def topics(
     services: ServicesDep,
     caller: CallerDep,
     flt: FilterDep,
     k: Annotated[int | None, Query(ge=2, le=100)] = None,
-) -> dict[str, Any]:
-    """Frequent questions of the period grouped into ranked topics."""
+    format: Format = "json",
+) -> dict[str, Any] | PlainTextResponse:
+    """Frequent questions of the period grouped into ranked topics (CSV: content ideas)."""
     rows = service.topics_report(services.db, caller.user.workspace_id, flt, k=k)
+    if format == "csv":
+        header = ["label", "count", "previous_count", "trend", "example_1", "example_2"]
+        table = [[t["label"], t["count"], t["previous_count"], t["trend"],
+                  *(t["examples"] + ["", ""])[:2]] for t in rows]  # fmt: skip
+        return _csv((header, table), "topics")
     return {"period": {"from": flt.start.isoformat(), "to": flt.end.isoformat()}, "topics": rows}
