@@ -14,7 +14,7 @@ from dmdesk.ingest.channels import ChannelCache
 from dmdesk.ingest.pipeline import Pipeline
 from dmdesk.ingest.receiver import Receiver
 from dmdesk.jobs.outbox import OutboxWorker
-from dmdesk.jobs.scheduler import Scheduler, default_scheduler
+from dmdesk.jobs.scheduler import Scheduler
 from dmdesk.live.fanout import RedisFanout
 from dmdesk.live.hub import LiveHub
 from dmdesk.observability import Metrics
@@ -35,7 +35,7 @@ class Services:
     clock: Clock = field(default=utcnow)
     fanout: RedisFanout | None = None
     started: bool = False
-    scheduler: Scheduler = field(default_factory=default_scheduler)
+    scheduler: Scheduler = field(default_factory=lambda: _periodic_jobs())
 
     def start_workers(self) -> None:
         self.bus.start()
@@ -121,6 +121,14 @@ def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock
 
     install_routing(pipeline, bus, db, clock)
     del pipeline, bus, db, clock
+
+
+def _periodic_jobs() -> Scheduler:
+    from dmdesk.routing.jobs import register as register_ownership_jobs
+
+    scheduler = Scheduler()
+    register_ownership_jobs(scheduler)
+    return scheduler
 
 
 def package_path(*parts: str) -> Path:

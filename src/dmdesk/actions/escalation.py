@@ -85,6 +85,28 @@ def do_escalate(
         do_add_note(
             session, conv=conv, text=f"Escalated ({kind.value}): {note}", at=at, author_id=actor_id
         )
+    _move(session, conv, kind=kind, target=target, at=at, actor_id=actor_id)
+    _event(
+        session,
+        conv,
+        "conversation.escalated",
+        at=at,
+        actor_id=actor_id,
+        data={"escalation_id": row.id, "kind": kind.value, "target": target, "state": row.state},
+    )
+    return row
+
+
+def _move(
+    session: Session,
+    conv: Conversation,
+    *,
+    kind: EscalationKind,
+    target: str,
+    at: datetime,
+    actor_id: int | None,
+) -> None:
+    """Team and specialist escalations move the conversation at once."""
     if kind is EscalationKind.TEAM:
         do_set_team(
             session, conv=conv, team_id=int(target), at=at, actor_id=actor_id, reason="escalation"
@@ -102,15 +124,6 @@ def do_escalate(
             actor_id=actor_id,
             reason="escalation",
         )
-    _event(
-        session,
-        conv,
-        "conversation.escalated",
-        at=at,
-        actor_id=actor_id,
-        data={"escalation_id": row.id, "kind": kind.value, "target": target, "state": row.state},
-    )
-    return row
 
 
 def do_record_escalation_attempt(

@@ -52,12 +52,3 @@ class Scheduler:
         self._stop.set()
         self._thread.join(timeout=30)
         self._thread = None
-
-
-def default_scheduler() -> Scheduler:
-    """A scheduler with the capabilities' periodic jobs registered."""
-    from dmdesk.routing.jobs import register
-
-    scheduler = Scheduler()
-    register(scheduler)
-    return scheduler

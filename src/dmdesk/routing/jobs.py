@@ -3,21 +3,37 @@ timeouts, and e-mail/ticket escalation delivery. Each takes the Services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.assignment import do_presence_heartbeat, do_release_conversations
 from dmdesk.actions.sla import do_check_sla
+from dmdesk.config import Settings
+from dmdesk.db.database import Database
+from dmdesk.domain.clock import Clock
 from dmdesk.models import Conversation, TeamMember, User
 from dmdesk.models.ownership import TeamSettings
 from dmdesk.routing.escalations import deliver_due
 
-if TYPE_CHECKING:
-    from dmdesk.jobs.scheduler import Scheduler
-    from dmdesk.services import Services
+
+class Services(Protocol):
+    """The parts of dmdesk.services.Services the jobs use."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
+class Registry(Protocol):
+    def register(self, name: str, job: Callable[[Any], object]) -> None: ...
+
 
 PRESENCE_IDLE = timedelta(minutes=5)
 OPEN = ("open", "pending", "snoozed")
@@ -95,7 +111,7 @@ def run_escalations(services: Services) -> int:
     return deliver_due(services.db, services.settings, services.clock)
 
 
-def register(scheduler: Scheduler) -> None:
+def register(scheduler: Registry) -> None:
     scheduler.register("presence_timeouts", run_presence_timeouts)
     scheduler.register("reassignment", run_reassignment)
     scheduler.register("sla_check", run_sla_check)
