@@ -108,7 +108,10 @@ def test_ticket_webhook_is_signed_and_retried(svc: Services, ws: Seeded) -> None
         conv_id = inbound(svc, ws, "sensitive data")
         url = f"http://127.0.0.1:{server.server_address[1]}/tickets"
         esc_id = _escalate(svc, conv_id, "ticket", url)
-        assert deliver_escalation(svc.db, svc.settings, svc.clock, esc_id) == "retrying"
+        assert (
+            deliver_escalation(svc.db, settings=svc.settings, clock=svc.clock, escalation_id=esc_id)
+            == "retrying"
+        )
         assert run_escalations(svc) == 0  # not due yet: backoff
         clock(svc).advance(seconds=31)
         assert run_escalations(svc) == 1

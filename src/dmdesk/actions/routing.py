@@ -61,7 +61,7 @@ def load_rulebook(session: Session, workspace_id: int) -> RuleBook:
 
 
 def _rule_event(
-    session: Session, row: RoutingRuleRow, kind: str, *, at: datetime, actor_id: int | None
+    session: Session, row: RoutingRuleRow, *, kind: str, at: datetime, actor_id: int | None
 ) -> None:
     record_event(
         session,
@@ -101,7 +101,7 @@ def do_create_routing_rule(
     )
     session.add(row)
     session.flush()
-    _rule_event(session, row, "created", at=at, actor_id=actor_id)
+    _rule_event(session, row, kind="created", at=at, actor_id=actor_id)
     return row
 
 
@@ -129,14 +129,14 @@ def do_update_routing_rule(
     if enabled is not None:
         row.enabled = enabled
     row.updated_at = at
-    _rule_event(session, row, "updated", at=at, actor_id=actor_id)
+    _rule_event(session, row, kind="updated", at=at, actor_id=actor_id)
     return row
 
 
 def do_delete_routing_rule(
     session: Session, *, row: RoutingRuleRow, at: datetime, actor_id: int | None
 ) -> None:
-    _rule_event(session, row, "deleted", at=at, actor_id=actor_id)
+    _rule_event(session, row, kind="deleted", at=at, actor_id=actor_id)
     session.delete(row)
 
 
@@ -185,7 +185,7 @@ def routing_input(session: Session, conv: Conversation, *, text: str | None = No
     )
 
 
-def resolve_team(session: Session, workspace_id: int, ref: str) -> Team:
+def resolve_team(session: Session, workspace_id: int, *, ref: str) -> Team:
     """A rule names its team by id or by name."""
     query = select(Team).where(Team.workspace_id == workspace_id)
     found = session.scalar(
@@ -207,7 +207,7 @@ def do_apply_routing(
         return decision
     actions = decision.actions
     if actions.team:
-        team = resolve_team(session, conv.workspace_id, actions.team)
+        team = resolve_team(session, conv.workspace_id, ref=actions.team)
         do_set_team(session, conv=conv, team_id=team.id, at=at, actor_id=None, reason="routing")
     if actions.priority:
         do_set_priority(

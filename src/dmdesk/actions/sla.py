@@ -127,7 +127,7 @@ def sla_context(session: Session, conv: Conversation) -> SlaContext | None:
     return SlaContext(row.id, policy, schedule)
 
 
-def sla_events(session: Session, conv: Conversation, now: datetime) -> list[SlaEvent]:
+def sla_events(session: Session, conv: Conversation, *, now: datetime) -> list[SlaEvent]:
     """Contact messages, human replies and status changes, in time order."""
     messages = session.execute(
         select(Message.direction, Message.author_kind, Message.sent_at).where(
@@ -152,14 +152,14 @@ def sla_events(session: Session, conv: Conversation, now: datetime) -> list[SlaE
 
 
 def sla_report(
-    session: Session, conv: Conversation, now: datetime
+    session: Session, conv: Conversation, *, now: datetime
 ) -> tuple[SlaContext, SlaReport] | None:
     ctx = sla_context(session, conv)
     if ctx is None:
         return None
     report = compute_sla(
         ctx.policy,
-        sla_events(session, conv, now),
+        sla_events(session, conv, now=now),
         now=now,
         schedule=ctx.schedule,
         priority=Priority(conv.priority),
@@ -210,7 +210,7 @@ def _state_row(session: Session, conv: Conversation) -> ConversationSla:
 def do_check_sla(session: Session, *, conv: Conversation, now: datetime) -> list[str]:
     """Record the warnings and breaches since the last check (each exactly once), notify
     the assignee, and refresh the conversation's SLA chip; returns the event types."""
-    computed = sla_report(session, conv, now)
+    computed = sla_report(session, conv, now=now)
     row = _state_row(session, conv)
     if computed is None:
         row.state, row.due_at, row.warning_at, row.clocks = "none", None, None, []
@@ -248,7 +248,7 @@ def do_check_sla(session: Session, *, conv: Conversation, now: datetime) -> list
     return recorded
 
 
-def next_opening_text(schedule: Schedule, opening: datetime, now: datetime) -> str:
+def next_opening_text(schedule: Schedule, opening: datetime, *, now: datetime) -> str:
     """ "Monday 09:00 (Europe/Madrid)", with the date when it is a week or more away."""
     local = opening.astimezone(ZoneInfo(schedule.timezone))
     day = f"{local:%A}" if opening - now < timedelta(days=6) else f"{local:%A %d %B}"
@@ -266,10 +266,10 @@ def do_after_hours_reply(session: Session, *, conv: Conversation, at: datetime) 
     period = schedule.current_closed_period(at)
     if period is None or period.end is None:
         return None
-    if not _claim_period(session, conv.id, period.key, at):
+    if not _claim_period(session, conv_id=conv.id, key=period.key, at=at):
         return None
     template = settings.after_hours_reply or DEFAULT_AFTER_HOURS
-    text = template.replace("{next_opening}", next_opening_text(schedule, period.end, at))
+    text = template.replace("{next_opening}", next_opening_text(schedule, period.end, now=at))
     try:
         msg = do_send_reply(
             session, conv=conv, text=text, at=at, author_id=None, author_kind=AuthorKind.BOT
@@ -292,7 +292,7 @@ def do_after_hours_reply(session: Session, *, conv: Conversation, at: datetime) 
     return msg
 
 
-def _claim_period(session: Session, conv_id: int, key: str, at: datetime) -> bool:
+def _claim_period(session: Session, *, conv_id: int, key: str, at: datetime) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: only one writer wins a closed period."""
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (

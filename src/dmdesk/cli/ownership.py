@@ -43,7 +43,7 @@ def _workspace(s: Session, slug: str | None) -> Workspace:
 
 
 def _team(s: Session, ws: Workspace, ref: str) -> Team:
-    return routing.resolve_team(s, ws.id, ref)
+    return routing.resolve_team(s, ws.id, ref=ref)
 
 
 def _json_arg(value: str) -> Any:

@@ -98,7 +98,7 @@ def _send_email(settings: Settings, out: Outgoing) -> str:
     return f"sent to {out.target}"
 
 
-def _post_ticket(settings: Settings, out: Outgoing, now: datetime) -> str:
+def _post_ticket(settings: Settings, out: Outgoing, *, now: datetime) -> str:
     payload: dict[str, Any] = {
         "escalation_id": out.escalation_id,
         "conversation_id": out.conversation_id,
@@ -118,7 +118,9 @@ def _post_ticket(settings: Settings, out: Outgoing, now: datetime) -> str:
     return f"HTTP {resp.status_code}"
 
 
-def deliver_escalation(db: Database, settings: Settings, clock: Clock, escalation_id: int) -> str:
+def deliver_escalation(
+    db: Database, *, settings: Settings, clock: Clock, escalation_id: int
+) -> str:
     """Attempt one delivery and record it; returns the escalation's new state."""
     out = _load(db, escalation_id)
     if out is None:
@@ -127,7 +129,7 @@ def deliver_escalation(db: Database, settings: Settings, clock: Clock, escalatio
         if out.kind == "email":
             detail, ok = _send_email(settings, out), True
         else:
-            detail, ok = _post_ticket(settings, out, clock()), True
+            detail, ok = _post_ticket(settings, out, now=clock()), True
     except (OSError, smtplib.SMTPException, httpx.HTTPError, RuntimeError) as exc:
         detail, ok = f"{type(exc).__name__}: {exc}", False
         log.warning("escalation delivery failed", extra={"escalation_id": escalation_id})
@@ -139,9 +141,9 @@ def deliver_escalation(db: Database, settings: Settings, clock: Clock, escalatio
     return row.state
 
 
-def deliver_due(db: Database, settings: Settings, clock: Clock) -> int:
+def deliver_due(db: Database, *, settings: Settings, clock: Clock) -> int:
     with db.session() as s:
         ids = due_escalations(s, now=clock())
     for escalation_id in ids:
-        deliver_escalation(db, settings, clock, escalation_id)
+        deliver_escalation(db, settings=settings, clock=clock, escalation_id=escalation_id)
     return len(ids)

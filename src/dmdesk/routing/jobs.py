@@ -108,7 +108,7 @@ def run_presence_timeouts(services: Services, *, idle: timedelta = PRESENCE_IDLE
 
 
 def run_escalations(services: Services) -> int:
-    return deliver_due(services.db, services.settings, services.clock)
+    return deliver_due(services.db, settings=services.settings, clock=services.clock)
 
 
 def register(scheduler: Registry) -> None:

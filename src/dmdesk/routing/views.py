@@ -91,7 +91,7 @@ def escalations_json(session: Session, conversation_id: int) -> list[dict[str, A
     ]
 
 
-def hours_json(session: Session, team: Team, now: datetime) -> dict[str, Any]:
+def hours_json(session: Session, team: Team, *, now: datetime) -> dict[str, Any]:
     settings = team_settings(session, team)
     schedule = team_schedule(settings)
     if schedule is None:
@@ -102,14 +102,14 @@ def hours_json(session: Session, team: Team, now: datetime) -> dict[str, Any]:
         "has_schedule": True,
         "open": schedule.is_open(now),
         "next_opening": opening.isoformat() if opening else None,
-        "next_opening_text": next_opening_text(schedule, opening, now) if opening else None,
+        "next_opening_text": next_opening_text(schedule, opening, now=now) if opening else None,
         "timezone": schedule.timezone,
     }
 
 
-def live_sla_json(session: Session, conv: Conversation, now: datetime) -> dict[str, Any]:
+def live_sla_json(session: Session, conv: Conversation, *, now: datetime) -> dict[str, Any]:
     """The conversation's clocks computed now (read-only; the job records crossings)."""
-    computed = sla_report(session, conv, now)
+    computed = sla_report(session, conv, now=now)
     if computed is None:
         return sla_json(None)
     ctx, report = computed

@@ -103,7 +103,7 @@ def patch_team_settings(
 @router.get("/teams/{team_id}/hours")
 def team_hours(team_id: int, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
     with services.db.session() as s:
-        return views.hours_json(s, access_team(s, caller.user, team_id), services.clock())
+        return views.hours_json(s, access_team(s, caller.user, team_id), now=services.clock())
 
 
 @router.get("/routing/rules")
@@ -230,7 +230,7 @@ def breached(services: ServicesDep, caller: CallerDep) -> list[dict[str, Any]]:
 def conversation_sla(conv_id: int, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
     with services.db.session() as s:
         conv = access_conversation(s, caller.user, conv_id)
-        return views.live_sla_json(s, conv, services.clock())
+        return views.live_sla_json(s, conv, now=services.clock())
 
 
 @router.post("/conversations/{conv_id}/claim")
@@ -290,7 +290,13 @@ def escalate(
         return row.id
 
     esc_id = services.db.write(work)
-    background.add_task(deliver_escalation, services.db, services.settings, services.clock, esc_id)
+    background.add_task(
+        deliver_escalation,
+        services.db,
+        settings=services.settings,
+        clock=services.clock,
+        escalation_id=esc_id,
+    )
     with services.db.session() as s:
         return next(e for e in views.escalations_json(s, conv_id) if e["id"] == esc_id)
 

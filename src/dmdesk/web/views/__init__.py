@@ -8,6 +8,7 @@ from dmdesk.web.views import (
     dashboard,
     inbox,
     search,
+    settings_ownership,
     settings_replies,
 )
 
@@ -15,3 +16,4 @@ ROUTERS = [auth.router, inbox.router, conversation.router, actions.router, searc
 ROUTERS.append(settings_replies.router)
 ROUTERS.append(dashboard.router)
 ROUTERS.append(contact_panel.router)
+ROUTERS.append(settings_ownership.router)
