@@ -128,7 +128,27 @@ def _periodic_jobs() -> Scheduler:
 
     scheduler = Scheduler()
     register_ownership_jobs(scheduler)
+    from dmdesk.rules import register_jobs as register_automation_jobs
+
+    register_automation_jobs(scheduler)
+    scheduler.register("wake_snoozed", _wake_snoozed)
+    scheduler.register("outbound_webhooks", _deliver_webhooks)
     return scheduler
+
+
+def _wake_snoozed(services: Services) -> int:
+    from dmdesk.actions.snooze import do_wake_snoozed
+
+    return services.db.write(lambda s: do_wake_snoozed(s, at=services.clock()))
+
+
+def _deliver_webhooks(services: Services) -> int:
+    import httpx
+
+    from dmdesk.actions.webhooks_out import deliver_due
+
+    with httpx.Client(timeout=10) as client:
+        return deliver_due(services.db, box=services.box, clock=services.clock, client=client)
 
 
 def package_path(*parts: str) -> Path:
