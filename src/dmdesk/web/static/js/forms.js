@@ -16,6 +16,7 @@ export async function submitForm(form, submitter = null) {
       body,
       headers: { 'X-CSRF-Token': csrfToken() },
     });
+    if (!frag.querySelector('#thread')) throw new Error('no thread in the answer');
     applyThread(frag, { own: true, composer: form.id === 'composer' });
     refreshList().catch(() => {});
     return ok;
@@ -30,7 +31,17 @@ function onSubmit(event) {
   if (!form.closest('#thread-pane')) return;
   event.preventDefault();
   form.closest('details')?.removeAttribute('open');
-  submitForm(form, event.submitter).catch(() => form.submit());
+  submitForm(form, event.submitter).catch(() => showFailure(form));
+}
+
+function showFailure(form) {
+  const note = document.createElement('p');
+  note.className = 'notice';
+  note.setAttribute('role', 'alert');
+  note.textContent = 'That did not go through, so nothing changed. Reload the page and try again.';
+  const place = form.closest('#composer') ? form : ($('#thread-head') || form);
+  place.append(note);
+  setTimeout(() => note.remove(), 8000);
 }
 
 export function updateCounter() {

@@ -21,6 +21,12 @@ function onClick(e) {
   if (action === 'show-queued') { showQueued(); return; }
   if (action === 'help') { showHelp(); return; }
   if (action === 'to-end') { scrollToEnd(); return; }
+  if (action === 'review') {
+    e.preventDefault();
+    scrollToEnd();
+    $('#thread-log')?.focus();
+    return;
+  }
   if (action === 'contact') { toggleContact(); return; }
   if (action === 'rail') {
     const open = $('#rail').classList.toggle('expanded');
@@ -28,6 +34,7 @@ function onClick(e) {
     return;
   }
   if (el.tagName === 'A' && plainClick(e) && $('#thread-pane')
+      && !(el.getAttribute('href') || '').startsWith('#')
       && /^\/conversations\/\d+$/.test(new URL(el.href, location.href).pathname)) {
     e.preventDefault();
     openConversation(el.href);
