@@ -92,7 +92,7 @@ def do_escalate(
         "conversation.escalated",
         at=at,
         actor_id=actor_id,
-        data={"escalation_id": row.id, "kind": kind.value, "target": target, "state": row.state},
+        data={"escalation_id": row.id, "kind": kind.value, "destination": target, "state": row.state},
     )
     return row
 
