@@ -39,6 +39,12 @@ function goto(view) { return () => location.assign(`/inbox?view=${view}`); }
 export const SHORTCUTS = [
   { id: 'next', keys: ['j'], label: 'Next conversation', run: () => moveRow(1) },
   { id: 'prev', keys: ['k'], label: 'Previous conversation', run: () => moveRow(-1) },
+  { id: 'list-down', keys: ['ArrowDown'], label: 'Next row (in the list)', when: focusedRowLink,
+    run: () => moveRow(1) },
+  { id: 'list-up', keys: ['ArrowUp'], label: 'Previous row (in the list)', when: focusedRowLink,
+    run: () => moveRow(-1) },
+  { id: 'list-home', keys: ['Home', 'End'], label: 'First / last row (in the list)',
+    when: focusedRowLink, run: () => edgeRow(false) },
   { id: 'open', keys: ['o'], label: 'Open the focused conversation (or Enter)',
     run: () => { const l = focusedRowLink(); if (l) openConversation(l.href); } },
   { id: 'back', keys: ['Escape', 'u'], label: 'Back to the list', run: back },
@@ -102,7 +108,12 @@ function keyName(e) {
 let prefix = null;
 let prefixTimer = null;
 
-function find(key) { return SHORTCUTS.find((s) => !s.field && s.keys.includes(key)); }
+function find(key) {
+  const entry = SHORTCUTS.find((s) => !s.field && s.keys.includes(key));
+  if (!entry || (entry.when && !entry.when())) return null;
+  if (entry.id === 'list-home' && key === 'End') return { run: () => edgeRow(true) };
+  return entry;
+}
 
 function onKey(e) {
   if (e.defaultPrevented || e.isComposing) return;
