@@ -177,3 +177,28 @@ def test_presence_and_collision(api: TestClient, svc: Services, ws: Seeded) -> N
         == 404
     )
     assert api.get(f"/api/v1/conversations/{conv_id}/sla", headers=other.admin()).status_code == 404
+
+
+def test_email_reply_threads_back_as_a_note(api: TestClient, svc: Services, ws: Seeded) -> None:
+    from dmdesk.actions.escalation import reply_token
+
+    h = ws.admin()
+    conv_id = inbound(svc, ws, "please call me")
+    _ok(
+        api.post(
+            f"/api/v1/conversations/{conv_id}/escalations",
+            json={"kind": "email", "target": "billing@acme.test", "note": "call back"},
+            headers=h,
+        ),
+        201,
+    )
+    token = reply_token(svc.settings.effective_secret_key(), conv_id)
+    body = {"to": f"reply+{token}@acme.test", "from": "billing@acme.test", "text": "Called her."}
+    out = _ok(api.post("/api/v1/escalations/email-replies", json=body, headers=h), 201)
+    assert out["conversation_id"] == conv_id
+    thread = _ok(api.get(f"/api/v1/conversations/{conv_id}", headers=h))
+    assert any("Called her." in n["text"] for n in thread["notes"])
+    [esc] = _ok(api.get(f"/api/v1/conversations/{conv_id}/escalations", headers=h))
+    assert esc["state"] == "replied"
+    forged = {**body, "to": f"reply+{conv_id}.0000@acme.test"}
+    assert api.post("/api/v1/escalations/email-replies", json=forged, headers=h).status_code == 404

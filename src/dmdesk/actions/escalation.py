@@ -92,7 +92,12 @@ def do_escalate(
         "conversation.escalated",
         at=at,
         actor_id=actor_id,
-        data={"escalation_id": row.id, "kind": kind.value, "destination": target, "state": row.state},
+        data={
+            "escalation_id": row.id,
+            "kind": kind.value,
+            "destination": target,
+            "state": row.state,
+        },
     )
     return row
 
@@ -205,3 +210,36 @@ def conversation_of_reply_token(secret: str, token: str) -> int | None:
         return None
     expected = reply_token(secret, int(head))
     return int(head) if hmac.compare_digest(expected, token) else None
+
+
+def do_record_email_reply(
+    session: Session, *, conv: Conversation, sender: str, text: str, at: datetime
+) -> Note:
+    """A reply to an escalation e-mail lands in the thread as an internal note, written
+    in the name of whoever escalated (else the assignee)."""
+    latest = session.scalars(
+        select(Escalation)
+        .where(Escalation.conversation_id == conv.id, Escalation.kind == EscalationKind.EMAIL.value)
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    ).first()
+    author = (latest.created_by if latest else None) or conv.assignee_id
+    if latest is None or author is None:
+        raise NotFound("this conversation has no e-mail escalation to reply to")
+    note = do_add_note(
+        session,
+        conv=conv,
+        text=f"E-mail reply from {sender}:\n\n{text.strip()}",
+        at=at,
+        author_id=author,
+    )
+    latest.state, latest.updated_at = "replied", at
+    _event(
+        session,
+        conv,
+        "escalation.replied",
+        at=at,
+        actor_id=None,
+        data={"escalation_id": latest.id, "note_id": note.id},
+    )
+    return note

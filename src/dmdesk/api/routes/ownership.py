@@ -62,6 +62,12 @@ class HandOffIn(BaseModel):
     note: str = ""
 
 
+class EmailReplyIn(BaseModel):
+    to: str = Field(description="The address replied to: reply+<token>@<domain>")
+    sender: str = Field(alias="from", max_length=320)
+    text: str = Field(min_length=1, max_length=50_000)
+
+
 class EscalateIn(BaseModel):
     kind: str
     target: str
@@ -308,3 +314,23 @@ def list_escalations(
     with services.db.session() as s:
         access_conversation(s, caller.user, conv_id)
         return views.escalations_json(s, conv_id)
+
+
+@router.post("/escalations/email-replies", status_code=201)
+def email_reply(body: EmailReplyIn, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    """For an inbound-mail relay: a reply to an escalation e-mail, threaded back by the
+    signed token in its address (an admin's API token authenticates the relay)."""
+    require_role(caller.user, Role.ADMIN)
+    local = body.to.strip().strip("<>").split("@", 1)[0]
+    conv_id = escalation.conversation_of_reply_token(
+        services.settings.effective_secret_key(), local.removeprefix("reply+")
+    )
+
+    def work(s: Session) -> dict[str, Any]:
+        conv = access_conversation(s, caller.user, conv_id or 0)
+        note = escalation.do_record_email_reply(
+            s, conv=conv, sender=body.sender, text=body.text, at=services.clock()
+        )
+        return {"conversation_id": conv.id, "note_id": note.id}
+
+    return services.db.write(work)
