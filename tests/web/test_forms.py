@@ -147,3 +147,27 @@ def test_waiting_on_customer(agent: Agent, services: Services, conv_id: int) -> 
     assert "Waiting on customer</button>" in page
     agent.post(f"/conversations/{conv_id}/status", {"status": "pending"})
     assert _conv(services, conv_id).status == "pending"
+
+
+def test_the_composer_cannot_bypass_approval(
+    agent: Agent, client: Any, services: Services, seeded: Seeded, conv_id: int
+) -> None:
+    from sqlalchemy import func, select
+
+    from dmdesk.models import OutboxItem
+
+    client.post(
+        "/api/v1/governance/rules",
+        headers=seeded.admin(),
+        json={"kind": "phrase", "pattern": "refund", "reason": "lead", "effect": "approval"},
+    )
+    resp = agent.post(
+        f"/conversations/{conv_id}/send",
+        {"text": "Your refund is on its way", "mode": "reply", "force": "1"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    with services.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxItem)) == 0
+    queue = client.get("/api/v1/approvals", headers=seeded.admin()).json()["items"]
+    assert [a["status"] for a in queue] == ["awaiting_approval"]

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from dmdesk.access import access_conversation
 from dmdesk.actions import conversations as conv_actions
-from dmdesk.actions.messages import do_add_note, do_send_reply
+from dmdesk.actions.governance import do_submit_reply
+from dmdesk.actions.messages import do_add_note
 from dmdesk.domain.errors import Invalid
 from dmdesk.web.deps import FormCaller, ServicesDep
 from dmdesk.web.present import snooze_until
@@ -47,7 +48,8 @@ def send(
             return
         if not force:
             conv_actions._check_version(conv, expected_version)
-        do_send_reply(s, conv=conv, text=text, at=at, author_id=user.id)
+        # The one send path: do-not-say rules and approvals apply to the composer too.
+        do_submit_reply(s, conv=conv, text=text, at=at, author=user)
 
     draft = ComposerState(text=text, mode="note" if mode == "note" else "reply")
     return act(request, services, caller, conv_id, work, draft=draft)
