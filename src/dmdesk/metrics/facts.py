@@ -179,10 +179,13 @@ def _outcomes(w: _Walk) -> None:
     w.add(d.STARTED, at)
     if w.resolved:
         w.add(d.COMPLETED, at)
-    for flag in (d.QUALIFIED, d.CONVERTED, d.ESCALATED, d.SLA_TRACKED):
+    for flag in (d.QUALIFIED, d.CONVERTED, d.ESCALATED):
         if flag in w.flags:
             w.add(flag, at)
-    if d.SLA_TRACKED in w.flags and "sla_breached" not in w.flags:
+    # Every conversation is measured against the SLA; reports show the figure only where
+    # the workspace uses SLAs (the SLA engine logs warnings and breaches, not "met").
+    w.add(d.SLA_TRACKED, at)
+    if "sla_breached" not in w.flags:
         w.add(d.SLA_ATTAINED, at)
 
 

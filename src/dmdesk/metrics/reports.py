@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics.hist import Distribution
+from dmdesk.models import Event
 from dmdesk.models.metrics import MetricCell, MetricHourly
 
 SUMMARY_METRICS = (
@@ -159,9 +160,19 @@ def _rate_stats(bag: Bag, metric: str, name: str) -> dict[str, Any]:
     return {"rate": _rate(part, started), name: part, "n": started}
 
 
-def summarize(bag: Bag) -> dict[str, Any]:
+def uses_sla(session: Session, workspace_id: int) -> bool:
+    """Whether the workspace has SLA activity at all (a policy saved, a warning, a breach)."""
+    found = session.scalar(
+        select(Event.id)
+        .where(Event.workspace_id == workspace_id, Event.type.like("sla.%"))
+        .limit(1)
+    )
+    return found is not None
+
+
+def summarize(bag: Bag, *, sla: bool = True) -> dict[str, Any]:
     c = bag.counts
-    sla_n = c.get(d.SLA_TRACKED, 0)
+    sla_n = c.get(d.SLA_TRACKED, 0) if sla else 0
     return {
         "first_response_time": duration_stats(bag, d.FIRST_RESPONSE),
         "next_reply_time": duration_stats(bag, d.NEXT_REPLY),
@@ -179,7 +190,7 @@ def summarize(bag: Bag) -> dict[str, Any]:
         "escalation_rate": _rate_stats(bag, d.ESCALATED, "escalated"),
         "sla_attainment": {
             "rate": _rate(c.get(d.SLA_ATTAINED, 0), sla_n),
-            "attained": c.get(d.SLA_ATTAINED, 0),
+            "attained": c.get(d.SLA_ATTAINED, 0) if sla else 0,
             "n": sla_n,
         },
         "human_replies": {"count": c.get(d.HUMAN_REPLIES, 0)},
@@ -189,7 +200,7 @@ def summarize(bag: Bag) -> dict[str, Any]:
 def summary(session: Session, workspace_id: int, flt: d.ReportFilter) -> dict[str, Any]:
     """Every metric of docs/METRICS.md for the filter, keyed by metric name."""
     bag = load_bags(session, workspace_id, flt).get(None, Bag())
-    return summarize(bag)
+    return summarize(bag, sla=uses_sla(session, workspace_id))
 
 
 def breakdown(
@@ -199,8 +210,9 @@ def breakdown(
     if by not in _DIM_COLUMN:
         raise ValueError(f"cannot break down by {by!r}")
     rows = []
+    sla = uses_sla(session, workspace_id)
     for key, bag in load_bags(session, workspace_id, flt, group_by=by).items():
-        s = summarize(bag)
+        s = summarize(bag, sla=sla)
         rows.append({
             "key": key,
             "conversations_started": s["conversations_started"]["count"],
