@@ -24,6 +24,16 @@ def refresh_queue_position(conv: Conversation) -> None:
     conv.sort_at = conv.waiting_since or conv.last_message_at
 
 
+HUMAN_KEY = "decided_by_people"
+
+
+def mark_human_decision(conv: Conversation, what: str) -> None:
+    """Remember on the row that a person set this, so automation never overrides it."""
+    decided = set(conv.triage.get(HUMAN_KEY, []))
+    decided.add(what)
+    conv.triage = {**conv.triage, HUMAN_KEY: sorted(decided)}
+
+
 def _touch(conv: Conversation, at: datetime) -> None:
     conv.version += 1
     conv.updated_at = at
@@ -214,6 +224,8 @@ def do_set_priority(
         return conv
     previous = conv.priority
     conv.priority = priority.value
+    if actor_id is not None:
+        mark_human_decision(conv, "priority")
     refresh_queue_position(conv)
     _touch(conv, at)
     _event(
@@ -243,6 +255,7 @@ def do_set_category(
     previous = conv.category
     conv.category = category.value
     conv.category_confidence = 1.0
+    mark_human_decision(conv, "category")
     _touch(conv, at)
     _event(
         session,

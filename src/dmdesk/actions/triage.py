@@ -5,26 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dmdesk.actions.conversations import _event, refresh_queue_position
+from dmdesk.actions.conversations import HUMAN_KEY, _event, refresh_queue_position
 from dmdesk.domain.enums import Priority
-from dmdesk.models import Conversation, Event
-
-HUMAN_CATEGORY = "conversation.category_corrected"
-HUMAN_PRIORITY = "conversation.priority_changed"
-
-
-def _decided_by_people(session: Session, conv_id: int) -> set[str]:
-    rows = session.scalars(
-        select(Event.type).where(
-            Event.conversation_id == conv_id,
-            Event.type.in_((HUMAN_CATEGORY, HUMAN_PRIORITY)),
-            Event.actor_kind == "user",
-        )
-    )
-    return set(rows)
+from dmdesk.models import Conversation
 
 
 def do_apply_triage(
@@ -39,16 +24,16 @@ def do_apply_triage(
 
     Priority only rises automatically (a calm follow-up does not demote an urgent thread).
     """
-    human = _decided_by_people(session, conv.id)
-    conv.triage = verdict
+    human = set(conv.triage.get(HUMAN_KEY, []))
+    conv.triage = {**verdict, HUMAN_KEY: sorted(human)} if human else verdict
     if verdict.get("language") and verdict["language"] != "und":
         conv.language = verdict["language"]
     category = verdict.get("category")
-    if category and HUMAN_CATEGORY not in human:
+    if category and "category" not in human:
         conv.category = category
         conv.category_confidence = float(verdict.get("category_confidence") or 0.0)
     proposed = Priority(verdict.get("priority") or "normal")
-    if HUMAN_PRIORITY not in human and proposed.sort_rank < Priority(conv.priority).sort_rank:
+    if "priority" not in human and proposed.sort_rank < Priority(conv.priority).sort_rank:
         conv.priority = proposed.value
         refresh_queue_position(conv)
     spam = verdict.get("spam") or {}
