@@ -22,7 +22,7 @@ def test_scheduler_runs_jobs_and_isolates_failures(svc: Services) -> None:
     scheduler.register("boom", lambda _s: 1 / 0)
     assert scheduler.run_once(svc) == {"ok": "done", "boom": "failed: ZeroDivisionError"}
     assert seen == [svc]
-    assert set(svc.scheduler.jobs) == {
+    assert set(svc.scheduler.jobs) >= {
         "sla_check",
         "reassignment",
         "presence_timeouts",

@@ -49,6 +49,15 @@ def _replied(s: Session, e: PublishedEvent, clock: Clock) -> None:
     do_notify(s, user_id=conv.assignee_id, kind="reply", conv=conv, at=clock(), data=data)
 
 
+def _worth_a_look(e: PublishedEvent) -> bool:
+    """Cheap checks before taking a write: most events notify nobody."""
+    if e.type == "conversation.assigned":
+        return e.data.get("to") not in (None, e.actor_id)
+    if e.type == "message.created":
+        return e.data.get("direction") == "inbound" and not e.data.get("echo")
+    return e.type == "note.created"
+
+
 def subscribe_notifications(bus: EventBus, db: Database, clock: Clock) -> None:
     handlers = {
         "conversation.assigned": _assigned,
@@ -63,6 +72,8 @@ def _writing(
     db: Database, clock: Clock, handler: Callable[[Session, PublishedEvent, Clock], None]
 ) -> Callable[[PublishedEvent], None]:
     def on_event(event: PublishedEvent) -> None:
+        if not _worth_a_look(event):
+            return
         try:
             db.write(lambda s: handler(s, event, clock))
         except Exception:
