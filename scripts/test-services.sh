@@ -19,3 +19,7 @@ if ! redis-cli -h 127.0.0.1 ping > /dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 ping > /dev/null 2>&1 && break; sleep 0.2; done
 fi
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  echo "installing axe-core from npm for the accessibility test"
+  npm install --no-save --no-audit --no-fund --silent axe-core@4
+fi

@@ -61,6 +61,8 @@ def serve(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
+        # Open live-update streams must not hold a shutdown (SIGTERM) forever.
+        timeout_graceful_shutdown=5,
         log_config=None,
         access_log=False,
     )
