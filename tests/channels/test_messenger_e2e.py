@@ -79,3 +79,22 @@ def page_echo(rig: Rig, mid: str, text: str) -> Webhook:
     }
     account = rig.accounts.get("messenger")
     return sign_for("messenger", account, payload=meta_body("page", account, event=event))
+
+
+def test_bot_quick_replies_reach_the_platform(rig: Rig) -> None:
+    from dmdesk.actions.bot import do_send_bot_message
+    from dmdesk.models import Conversation
+
+    _step, conv_id = rig.say("messenger")
+    rig.services.db.write(
+        lambda s: do_send_bot_message(
+            s,
+            conv=s.get_one(Conversation, conv_id),
+            text="Did that help?",
+            at=rig.clock(),
+            quick_replies=[("Yes", "HELPED"), ("Talk to a person", "HANDOFF")],
+        )
+    )
+    body = rig.wait_sent("messenger")[-1]["json"]
+    assert body["message"]["text"] == "Did that help?"
+    assert [q["payload"] for q in body["message"]["quick_replies"]] == ["HELPED", "HANDOFF"]

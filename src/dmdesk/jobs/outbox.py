@@ -21,7 +21,7 @@ from dmdesk.connectors.registry import get_connector
 from dmdesk.db.database import Database
 from dmdesk.db.secretbox import SecretBox
 from dmdesk.domain.clock import Clock
-from dmdesk.domain.outbound import OutboundMessage, SendResult
+from dmdesk.domain.outbound import OutboundMessage, QuickReply, SendResult
 from dmdesk.models import Channel, Contact, Conversation, Message, OutboxItem
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,10 @@ class OutboxWorker:
                 tag=msg.meta.get("tag"),
                 template_name=msg.meta.get("template"),
                 template_language=msg.meta.get("template_language"),
+                quick_replies=tuple(
+                    QuickReply(title=str(q["title"]), payload=str(q["payload"]))
+                    for q in msg.meta.get("quick_replies") or ()
+                ),
             )
             connector = get_connector(channel.platform)
             account_id = channel.external_id
