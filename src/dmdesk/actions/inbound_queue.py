@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from dmdesk.db.upsert import insert_ignore
 from dmdesk.domain.inbound import InboundEvent, UnsupportedEvent
 from dmdesk.models import InboundQueueItem, WebhookDelivery
 
 MAX_ATTEMPTS = 5
+
+
+@cache
+def _insert_delivery() -> Insert:
+    return insert(WebhookDelivery).returning(WebhookDelivery.id)
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,11 @@ def do_enqueue_delivery(
     delivery_channel_id: int | None,
 ) -> EnqueueResult:
     """Store the raw body and one queue row per (channel, event), duplicates skipped."""
-    delivery = WebhookDelivery(
-        platform=platform, channel_id=delivery_channel_id, received_at=at, body=body
-    )
-    session.add(delivery)
-    session.flush()
+    # Core INSERT: this runs once per acknowledged webhook, the hottest write there is.
+    delivery_id = session.execute(
+        _insert_delivery(),
+        {"platform": platform, "channel_id": delivery_channel_id, "received_at": at, "body": body},
+    ).scalar_one()
     accepted = duplicates = dead = 0
     for channel_id, event in items:
         status = "dead" if isinstance(event, UnsupportedEvent) else "pending"
@@ -46,7 +53,7 @@ def do_enqueue_delivery(
             InboundQueueItem,
             {
                 "channel_id": channel_id,
-                "delivery_id": delivery.id,
+                "delivery_id": delivery_id,
                 "dedupe_key": event.dedupe_key[:300],
                 "kind": event.kind,
                 "payload": event.to_json(),
@@ -63,7 +70,7 @@ def do_enqueue_delivery(
             dead += 1
         else:
             accepted += 1
-    return EnqueueResult(delivery.id, accepted, duplicates, dead)
+    return EnqueueResult(delivery_id, accepted, duplicates, dead)
 
 
 def claim_pending(session: Session, *, limit: int) -> list[InboundQueueItem]:
