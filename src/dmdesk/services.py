@@ -132,6 +132,11 @@ def _periodic_jobs() -> Scheduler:
 
     register_automation_jobs(scheduler)
     scheduler.register("wake_snoozed", _wake_snoozed)
+    from dmdesk.metrics.service import run_rollup_job
+    from dmdesk.metrics.spikes import run_spike_check
+
+    scheduler.register("metric_rollups", run_rollup_job)
+    scheduler.register("spike_check", run_spike_check)
     scheduler.register("outbound_webhooks", _deliver_webhooks)
     return scheduler
 

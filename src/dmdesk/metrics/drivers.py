@@ -7,16 +7,23 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dmdesk.models import Conversation, Event, Message
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_STOP = frozenset(ENGLISH_STOP_WORDS) | {"hello", "thanks", "thank", "please", "just"}
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    # Imported on first use: scikit-learn takes over a second to load.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"hello", "thanks", "thank", "please", "just"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ def keywords(texts: list[str], *, top: int = 8) -> list[tuple[str, int]]:
     """The most frequent content words, each counted once per message."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update({w for w in _WORD.findall(text.lower()) if w not in _STOP})
+        counts.update({w for w in _WORD.findall(text.lower()) if w not in _stop_words()})
     return counts.most_common(top)
 
 

@@ -7,18 +7,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dmdesk.models import Message
+
+if TYPE_CHECKING:  # scikit-learn loads in ~1.5 s: only when topics are computed
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 MAX_TEXTS = 20000
 SVD_DIMS = 100
@@ -53,6 +54,8 @@ class TopicModel:
     labels: npt.NDArray[np.int_]
 
     def embed(self, texts: list[str]) -> npt.NDArray[np.float64]:
+        from sklearn.preprocessing import normalize
+
         matrix = self.vectorizer.transform(texts)
         dense = self.svd.transform(matrix) if self.svd is not None else matrix.toarray()
         return np.asarray(normalize(dense), dtype=np.float64)
@@ -70,6 +73,11 @@ def auto_k(n: int) -> int:
 
 def fit_topics(texts: list[str], *, k: int | None = None, seed: int = 0) -> TopicModel:
     """Cluster texts; k defaults to `auto_k`. Needs at least MIN_TEXTS texts."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), stop_words="english", sublinear_tf=True,
                                  min_df=2 if len(texts) >= 200 else 1)  # fmt: skip
     matrix = vectorizer.fit_transform(texts)

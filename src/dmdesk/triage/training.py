@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from dmdesk.triage import datasets
 from dmdesk.triage.datasets import Example
@@ -102,6 +100,10 @@ def gather(config: TrainConfig) -> Corpus:
 
 def fit_models(corpus: Corpus, *, config: TrainConfig) -> tuple[LinearModel, LinearModel]:
     """One TF-IDF vocabulary over all rows, then a logistic regression per task (lbfgs)."""
+    # Imported here: scikit-learn is for training only, and takes over a second to load.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     texts = sorted({e.text for e, _ in corpus.category} | {e.text for e, _ in corpus.spam})
     vec = TfidfVectorizer(
         analyzer=analyze,
