@@ -195,13 +195,13 @@ def bench_ingest(workdir: Path, *, events: int, rate: float) -> dict[str, Any]:
     bare, bare_url = start_bare()
     try:
         ceiling = load(bare_url, reqs)
-        ceiling_open = load(bare_url, _head(reqs, int(rate * 10), workdir), rate=rate)
+        ceiling_open = load(bare_url, _head(reqs, int(rate * 5), workdir), rate=rate)
     finally:
         bare.terminate()
     server, base = start_dmdesk(workdir, url, workers=False)
     try:
         ack = load(base, reqs)
-        make_requests(reqs, n=int(rate * 10), channel_id=channel_id, prefix="b", people=2000)
+        make_requests(reqs, n=int(rate * 5), channel_id=channel_id, prefix="b", people=2000)
         ack_open = load(base, reqs, rate=rate)
     finally:
         server.terminate()
