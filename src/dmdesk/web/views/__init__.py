@@ -8,6 +8,7 @@ from dmdesk.web.views import (
     dashboard,
     inbox,
     search,
+    settings_channels,
     settings_ownership,
     settings_replies,
 )
@@ -17,3 +18,4 @@ ROUTERS.append(settings_replies.router)
 ROUTERS.append(dashboard.router)
 ROUTERS.append(contact_panel.router)
 ROUTERS.append(settings_ownership.router)
+ROUTERS.append(settings_channels.router)
