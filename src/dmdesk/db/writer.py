@@ -99,17 +99,18 @@ class Writer:
                 return
 
     def _run_batch(self, batch: list[tuple[WriteFn, Future[Any]]]) -> None:
+        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+        events: list[PublishedEvent] = []
         try:
-            outcomes, events = self._commit_batch(batch, isolate=False)
-        except _BatchFailed:
-            # One write failed: redo the batch with a savepoint each, so it alone fails.
-            try:
-                outcomes, events = self._commit_batch(batch, isolate=True)
-            except Exception as exc:
-                self._fail_all(batch, exc)
-                return
-        except Exception as exc:
-            self._fail_all(batch, exc)
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                for fn, fut in batch:
+                    outcomes.append(run_in_savepoint(session, fn, fut))
+                events = list(session.info.get(PENDING_KEY, []))
+        except Exception as exc:  # the commit itself failed: nothing in the batch is durable
+            log.exception("writer batch commit failed", extra={"batch": len(batch)})
+            for _fn, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
             return
         self.batches += 1
         self.writes += len(batch)
@@ -123,35 +124,6 @@ class Writer:
                 self._on_commit(events)
             except Exception:
                 log.exception("publishing committed events failed")
-
-    def _commit_batch(
-        self, batch: list[tuple[WriteFn, Future[Any]]], *, isolate: bool
-    ) -> tuple[list[tuple[Future[Any], Any, BaseException | None]], list[PublishedEvent]]:
-        """One transaction for the whole batch; without `isolate`, no savepoint per write
-        (they cost a flush and two statements each) and any failure aborts the batch."""
-        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
-        with Session(self._engine, expire_on_commit=False) as session, session.begin():
-            for fn, fut in batch:
-                if isolate:
-                    outcomes.append(run_in_savepoint(session, fn, fut))
-                    continue
-                try:
-                    outcomes.append((fut, fn(session), None))
-                except Exception as exc:
-                    raise _BatchFailed from exc
-            events = list(session.info.get(PENDING_KEY, []))
-        return outcomes, events
-
-    def _fail_all(self, batch: list[tuple[WriteFn, Future[Any]]], exc: Exception) -> None:
-        # The commit itself failed: nothing in the batch is durable.
-        log.exception("writer batch commit failed", extra={"batch": len(batch)})
-        for _fn, fut in batch:
-            if not fut.done():
-                fut.set_exception(exc)
-
-
-class _BatchFailed(Exception):
-    """A write in an un-isolated batch raised; the batch is retried write by write."""
 
 
 def run_in_savepoint(
