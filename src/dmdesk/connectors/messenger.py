@@ -21,7 +21,7 @@ Window: free replies within 24 h of the person's last message; up to 7 days with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -31,7 +31,6 @@ from pydantic import BaseModel, Field
 
 from dmdesk.connectors.base import (
     ChannelConfig,
-    HandshakeReply,
     ParseResult,
     PayloadError,
     json_body,
@@ -40,10 +39,9 @@ from dmdesk.connectors.meta import (
     MAX_EPOCH_MS,
     EpochMs,
     MetaConfig,
+    MetaWebhookAuth,
     PlatformId,
     from_ms,
-    meta_handshake,
-    meta_verify,
     send_graph_message,
     validate,
 )
@@ -391,20 +389,12 @@ def _parse_event(result: ParseResult, raw: dict[str, Any], *, entry: _Entry, whe
     result.events.append(handler(_Ctx(account_id=entry.id, head=head, where=where), raw[kind]))
 
 
-class MessengerConnector:
+class MessengerConnector(MetaWebhookAuth):
     platform: ClassVar[Platform] = Platform.MESSENGER
     config_model: ClassVar[type[ChannelConfig]] = MessengerConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("app_secret", "verify_token", "access_token")
     routing: ClassVar[str] = "payload"
     object_name: ClassVar[str] = "page"
-
-    def handshake(self, query: Mapping[str, str], configs: list[ChannelConfig]) -> HandshakeReply:
-        tokens = [c.verify_token for c in configs if isinstance(c, MetaConfig)]
-        return meta_handshake(query, tokens)
-
-    def verify(self, body: bytes, headers: Mapping[str, str], config: ChannelConfig) -> bool:
-        assert isinstance(config, MetaConfig)
-        return meta_verify(body, headers, secrets=[config.app_secret])
 
     def parse(self, body: bytes, *, channel_account_id: str | None = None) -> ParseResult:
         return parse_messaging(body, object_name=self.object_name)

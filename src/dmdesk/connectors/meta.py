@@ -108,6 +108,18 @@ def meta_verify(body: bytes, headers: Mapping[str, str], *, secrets: Iterable[st
     return any(results)
 
 
+class MetaWebhookAuth:
+    """Meta's handshake and signature, shared by the Messenger, Instagram and WhatsApp apps."""
+
+    def handshake(self, query: Mapping[str, str], configs: list[ChannelConfig]) -> HandshakeReply:
+        tokens = [c.verify_token for c in configs if isinstance(c, MetaConfig)]
+        return meta_handshake(query, tokens)
+
+    def verify(self, body: bytes, headers: Mapping[str, str], config: ChannelConfig) -> bool:
+        assert isinstance(config, MetaConfig)
+        return meta_verify(body, headers, secrets=[config.app_secret])
+
+
 class GraphError(BaseModel):
     message: str = ""
     type: str | None = None

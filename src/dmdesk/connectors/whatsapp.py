@@ -18,7 +18,7 @@ approved templates (set `OutboundMessage.template_name`); a free-form send then 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -28,7 +28,6 @@ from pydantic import BaseModel, Field
 
 from dmdesk.connectors.base import (
     ChannelConfig,
-    HandshakeReply,
     ParseResult,
     PayloadError,
     json_body,
@@ -36,10 +35,9 @@ from dmdesk.connectors.base import (
 from dmdesk.connectors.meta import (
     EpochS,
     MetaConfig,
+    MetaWebhookAuth,
     PlatformId,
     from_s,
-    meta_handshake,
-    meta_verify,
     send_cloud_message,
     validate,
 )
@@ -486,7 +484,7 @@ def parse_whatsapp(body: bytes, *, clock: Clock) -> ParseResult:
     return result
 
 
-class WhatsAppConnector:
+class WhatsAppConnector(MetaWebhookAuth):
     platform: ClassVar[Platform] = Platform.WHATSAPP
     config_model: ClassVar[type[ChannelConfig]] = WhatsAppConfig
     secret_fields: ClassVar[tuple[str, ...]] = ("app_secret", "verify_token", "access_token")
@@ -494,14 +492,6 @@ class WhatsAppConnector:
 
     def __init__(self, clock: Clock = utcnow) -> None:
         self._clock = clock
-
-    def handshake(self, query: Mapping[str, str], configs: list[ChannelConfig]) -> HandshakeReply:
-        tokens = [c.verify_token for c in configs if isinstance(c, MetaConfig)]
-        return meta_handshake(query, tokens)
-
-    def verify(self, body: bytes, headers: Mapping[str, str], config: ChannelConfig) -> bool:
-        assert isinstance(config, MetaConfig)
-        return meta_verify(body, headers, secrets=[config.app_secret])
 
     def parse(self, body: bytes, *, channel_account_id: str | None = None) -> ParseResult:
         return parse_whatsapp(body, clock=self._clock)
