@@ -25,7 +25,9 @@ def _rule(svc: Services, ws: Seeded, name: str, definition: dict[str, Any]) -> i
     parsed = RuleDefinition.model_validate(definition).model_dump(mode="json", exclude_none=True)
     return int(
         svc.db.write(
-            lambda s: do_create_rule(s, user=admin, name=name, definition=parsed, at=svc.clock())
+            lambda s: do_create_rule(
+                s, user=admin, name=name, definition=parsed, at=svc.clock(), box=svc.box
+            )
         ).id
     )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dmdesk.access import require_role
 from dmdesk.db.events import record_event
+from dmdesk.db.secretbox import SecretBox
 from dmdesk.domain.enums import Role
 from dmdesk.domain.errors import Invalid, NotFound
 from dmdesk.models import User
@@ -22,6 +23,49 @@ from dmdesk.models.replies import (
 )
 
 WEBHOOK_BACKOFF = (60, 300, 1800, 7200, 21600)
+SEALED = "secret_sealed"
+KEEP = "set"  # what the API shows for a stored secret; sent back, it keeps that secret
+
+
+def seal_secrets(
+    definition: dict[str, Any], *, box: SecretBox, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Webhook secrets are stored sealed, never in plaintext. A call_webhook action without
+    a new secret (or with "set") keeps the secret already stored for the same URL."""
+    kept = _stored_secrets(previous or {}, box=box)
+    actions: list[dict[str, Any]] = []
+    for action in definition.get("actions") or []:
+        action = {k: v for k, v in action.items() if k != SEALED}  # never taken from input
+        if action.get("action") == "call_webhook":
+            secret = action.pop("secret", None)
+            if secret and secret != KEEP:
+                action[SEALED] = box.seal({"secret": str(secret)})
+            elif str(action.get("url")) in kept:
+                action[SEALED] = kept[str(action.get("url"))]
+            else:
+                raise Invalid("a webhook call needs a secret", field="secret")
+        actions.append(action)
+    return {**definition, "actions": actions}
+
+
+def _stored_secrets(definition: dict[str, Any], *, box: SecretBox) -> dict[str, str]:
+    """URL -> sealed secret already stored; plaintext left by a keyless migration is sealed."""
+    found: dict[str, str] = {}
+    for action in definition.get("actions") or []:
+        if action.get("action") != "call_webhook":
+            continue
+        if action.get(SEALED):
+            found[str(action.get("url"))] = str(action[SEALED])
+        elif action.get("secret"):
+            found[str(action.get("url"))] = box.seal({"secret": str(action["secret"])})
+    return found
+
+
+def webhook_secret(action: dict[str, Any], *, box: SecretBox) -> str:
+    """The plaintext secret of one stored call_webhook action."""
+    if action.get(SEALED):
+        return str(box.open(str(action[SEALED])).get("secret") or "")
+    return str(action.get("secret") or "")  # a row not yet re-sealed (no key at migration)
 
 
 def _audit(
@@ -39,18 +83,30 @@ def _audit(
 
 
 def do_create_rule(
-    session: Session, *, user: User, name: str, definition: dict[str, Any], at: datetime
+    session: Session,
+    *,
+    user: User,
+    name: str,
+    definition: dict[str, Any],
+    at: datetime,
+    box: SecretBox,
 ) -> AutomationRule:
     """`definition` is already validated (rules.definitions.RuleDefinition)."""
     require_role(user, Role.SUPERVISOR)
     if not name.strip():
         raise Invalid("a rule needs a name", field="name")
+    last = session.scalar(
+        select(func.max(AutomationRule.position)).where(
+            AutomationRule.workspace_id == user.workspace_id
+        )
+    )
     rule = AutomationRule(
         workspace_id=user.workspace_id,
         name=name.strip()[:120],
         enabled=True,
-        definition={**definition, "owner_id": user.id},
+        definition={**seal_secrets(definition, box=box), "owner_id": user.id},
         run_count=0,
+        position=(last or 0) + 1,
         created_at=at,
         updated_at=at,
     )
@@ -73,12 +129,19 @@ def do_update_rule(
     user: User,
     rule: AutomationRule,
     at: datetime,
+    box: SecretBox,
     definition: dict[str, Any] | None = None,
     enabled: bool | None = None,
+    name: str | None = None,
 ) -> AutomationRule:
     require_role(user, Role.SUPERVISOR)
+    if name is not None:
+        if not name.strip():
+            raise Invalid("a rule needs a name", field="name")
+        rule.name = name.strip()[:120]
     if definition is not None:
-        rule.definition = {**definition, "owner_id": rule.definition.get("owner_id", user.id)}
+        sealed = seal_secrets(definition, box=box, previous=rule.definition)
+        rule.definition = {**sealed, "owner_id": rule.definition.get("owner_id", user.id)}
     if enabled is not None:
         rule.enabled = enabled
         if enabled:
@@ -93,6 +156,25 @@ def do_update_rule(
         {"rule_id": rule.id, "enabled": rule.enabled},
     )
     return rule
+
+
+def do_reorder_rules(session: Session, *, user: User, rule_ids: list[int], at: datetime) -> None:
+    """Rules run in this order (lowest position first); ids not listed keep theirs, after."""
+    require_role(user, Role.SUPERVISOR)
+    rules = {
+        r.id: r
+        for r in session.scalars(
+            select(AutomationRule).where(AutomationRule.workspace_id == user.workspace_id)
+        )
+    }
+    if len(set(rule_ids)) != len(rule_ids) or not set(rule_ids) <= set(rules):
+        raise Invalid("list each rule of this workspace once", field="rule_ids")
+    rest = sorted((r for r in rules.values() if r.id not in rule_ids), key=lambda r: r.position)
+    for position, rule in enumerate([*(rules[i] for i in rule_ids), *rest], start=1):
+        rule.position = position
+    _audit(
+        session, user.workspace_id, "automation.rules_reordered", at, user, {"rule_ids": rule_ids}
+    )
 
 
 def do_delete_rule(session: Session, *, user: User, rule: AutomationRule, at: datetime) -> None:

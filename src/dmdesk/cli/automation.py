@@ -151,11 +151,15 @@ def rule_create(
         parsed = RuleDefinition.model_validate_json(definition.read_text(encoding="utf-8"))
     except ValidationError as exc:
         fail(f"invalid rule: {exc}")
+    from dmdesk.db.secretbox import SecretBox
+
     data = parsed.model_dump(mode="json", exclude_none=True)
+    settings = Settings()
+    box = SecretBox(settings.effective_secret_key())
     rule = write(
-        Settings(),
+        settings,
         lambda s: do_create_rule(
-            s, user=_actor(s, as_user), name=name, definition=data, at=utcnow()
+            s, user=_actor(s, as_user), name=name, definition=data, at=utcnow(), box=box
         ),
     )
     console.print(f"[green]rule {rule.id} created[/]")
@@ -194,6 +198,7 @@ def tick(as_json: JsonOpt = False) -> None:
     """Run due follow-ups and 'no reply' rules, and deliver queued webhooks (cron: 1/min)."""
     from dataclasses import asdict
 
+    from dmdesk.db.secretbox import SecretBox
     from dmdesk.rules.jobs import deliver_webhooks, run_due_followups
 
     settings = Settings()
@@ -204,6 +209,7 @@ def tick(as_json: JsonOpt = False) -> None:
         def __init__(self) -> None:
             self.db = db
             self.clock = utcnow
+            self.box = SecretBox(settings.effective_secret_key())
 
     try:
         report = run_due_followups(_Svc())

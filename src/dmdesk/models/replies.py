@@ -81,6 +81,9 @@ class ReplyApproval(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     message_id: Mapped[int | None] = mapped_column(nullable=True)
+    # A WhatsApp template send parked for approval (text is then the template's words).
+    template: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    template_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -95,6 +98,7 @@ class AutomationRule(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     disabled_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     run_count: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # run order, lowest first
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -145,8 +149,26 @@ class KeywordFlow(Base):
     quick_replies: Mapped[list[str]] = mapped_column(JsonType, default=list)
     follow_up_hours: Mapped[float | None] = mapped_column(Float, nullable=True)
     follow_up_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Multi-step flows (rules.flow_steps.FlowDefinition); empty = the single-step form above.
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FlowSession(Base):
+    """Where one conversation is in a multi-step flow: waiting for a choice at `step`."""
+
+    __tablename__ = "flow_sessions"
+    __table_args__ = (Index("ix_flow_sessions_conversation", "conversation_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    flow_id: Mapped[int] = mapped_column(ForeignKey("keyword_flows.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting|done|stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DueJob(Base):

@@ -94,11 +94,14 @@ class RuleAction(BaseModel):
     text: str | None = Field(default=None, max_length=5000)
     url: HttpUrl | None = None
     secret: str | None = Field(default=None, max_length=200)
+    secret_sealed: str | None = Field(default=None, max_length=4000)  # as stored, never shown
     flow_id: int | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> RuleAction:
-        if self.action == "call_webhook" and (self.url is None or not self.secret):
+        if self.action == "call_webhook" and (
+            self.url is None or not (self.secret or self.secret_sealed)
+        ):
             raise ValueError("call_webhook needs url and secret")
         if self.action == "start_flow" and self.flow_id is None:
             raise ValueError("start_flow needs flow_id")
@@ -108,7 +111,9 @@ class RuleAction(BaseModel):
 
     def as_step(self) -> Step:
         return Step.model_validate(
-            self.model_dump(exclude_none=True, exclude={"url", "secret", "flow_id"})
+            self.model_dump(
+                exclude_none=True, exclude={"url", "secret", "secret_sealed", "flow_id"}
+            )
         )
 
 
@@ -121,11 +126,14 @@ class RuleDefinition(BaseModel):
     actions: list[RuleAction] = Field(min_length=1, max_length=10)
 
     def public(self) -> dict[str, Any]:
-        """The definition without webhook secrets, for API answers."""
+        """The definition without webhook secrets, for API answers: a stored one shows "set"
+        (and "set" sent back keeps it, see actions.automation.seal_secrets)."""
         data = self.model_dump(mode="json", exclude_none=True)
         for action in data["actions"]:
-            if "secret" in action:
-                action["secret"] = "***"  # noqa: S105  # a mask, not a password
+            had = action.pop("secret", None) or action.pop("secret_sealed", None)
+            action.pop("secret_sealed", None)
+            if had:
+                action["secret"] = "set"  # noqa: S105  # a marker, not a password
         return data
 
 

@@ -273,7 +273,7 @@ def _enabled_rules(s: Session, workspace_id: int) -> list[tuple[int, RuleDefinit
     rows = s.scalars(
         select(AutomationRule)
         .where(AutomationRule.workspace_id == workspace_id, AutomationRule.enabled.is_(True))
-        .order_by(AutomationRule.id)
+        .order_by(AutomationRule.position, AutomationRule.id)
     )
     for rule in rows:
         try:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dmdesk.actions import automation as auto
 from dmdesk.db.database import Database
+from dmdesk.db.secretbox import SecretBox
 from dmdesk.domain.clock import Clock
 from dmdesk.domain.errors import PolicyRefused
 from dmdesk.models import Conversation, Message
@@ -32,6 +33,11 @@ class HasDb(Protocol):
     def db(self) -> Database: ...
     @property
     def clock(self) -> Clock: ...
+
+
+class HasBox(HasDb, Protocol):
+    @property
+    def box(self) -> SecretBox: ...
 
 
 @dataclass
@@ -106,7 +112,7 @@ def _run_no_reply(services: HasDb, engine: RuleEngine, job_id: int) -> bool:
 
 
 def deliver_webhooks(
-    services: HasDb, *, client: httpx.Client | None = None, report: TickReport | None = None
+    services: HasBox, *, client: httpx.Client | None = None, report: TickReport | None = None
 ) -> TickReport:
     """POST each due call, signed with the rule's secret; retried with backoff, logged."""
     report = report or TickReport()
@@ -123,7 +129,7 @@ def deliver_webhooks(
                 .limit(100)
             )
         )
-        secrets = {c.id: _secret(s, c) for c in calls}
+        secrets = {c.id: _secret(s, c, services.box) for c in calls}
     own = client is None
     http = client or httpx.Client(timeout=10.0)
     try:
@@ -148,11 +154,11 @@ def _record(services: HasDb, call_id: int, code: int | None, error: str | None) 
     return services.db.write(work)
 
 
-def _secret(s: Session, call: OutboundWebhookCall) -> str:
+def _secret(s: Session, call: OutboundWebhookCall, box: SecretBox) -> str:
     rule = s.get(AutomationRule, call.rule_id or 0)
     for action in (rule.definition.get("actions") or []) if rule else []:
         if action.get("action") == "call_webhook" and action.get("url") == call.url:
-            return str(action.get("secret") or "")
+            return auto.webhook_secret(action, box=box)
     return ""
 
 

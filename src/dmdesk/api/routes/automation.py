@@ -75,6 +75,7 @@ def _rule_json(rule: AutomationRule) -> dict[str, Any]:
         "enabled": rule.enabled,
         "disabled_reason": rule.disabled_reason,
         "run_count": rule.run_count,
+        "position": rule.position,
         "definition": definition,
     }
 
@@ -95,7 +96,7 @@ def list_rules(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
         rows = s.scalars(
             select(AutomationRule)
             .where(AutomationRule.workspace_id == caller.user.workspace_id)
-            .order_by(AutomationRule.id)
+            .order_by(AutomationRule.position, AutomationRule.id)
         )
         return {"items": [_rule_json(r) for r in rows]}
 
@@ -106,7 +107,12 @@ def create_rule(body: RuleIn, services: ServicesDep, caller: CallerDep) -> dict[
     return services.db.write(
         lambda s: _rule_json(
             auto.do_create_rule(
-                s, user=caller.user, name=body.name, definition=definition, at=services.clock()
+                s,
+                user=caller.user,
+                name=body.name,
+                definition=definition,
+                at=services.clock(),
+                box=services.box,
             )
         )
     )
@@ -126,12 +132,28 @@ def update_rule(
                 user=caller.user,
                 rule=rule,
                 at=services.clock(),
+                box=services.box,
                 definition=definition,
                 enabled=body.enabled,
+                name=body.name,
             )
         )
 
     return services.db.write(work)
+
+
+class OrderIn(BaseModel):
+    rule_ids: list[int] = Field(max_length=500)
+
+
+@router.post("/automation/rules/order")
+def reorder_rules(body: OrderIn, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    services.db.write(
+        lambda s: auto.do_reorder_rules(
+            s, user=caller.user, rule_ids=body.rule_ids, at=services.clock()
+        )
+    )
+    return list_rules(services, caller)
 
 
 @router.delete("/automation/rules/{rule_id}", status_code=204)
