@@ -1,4 +1,5 @@
-"""The inbox: views, filters, keyset pagination on (queue_rank, sort_at, id), view counts."""
+"""The inbox: views, filters, keyset pagination on (queue_rank, sort_at, id), capped view
+counts, and each row's SLA chip (the SLA job's latest computation)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from dmdesk.domain.clock import ensure_utc
 from dmdesk.models import Channel, Contact, Conversation, ConversationTag, TeamMember, User
+from dmdesk.models.ownership import ConversationSla
 
 PAGE = 50
-VIEWS = ("mine", "unassigned", "open", "pending", "snoozed", "resolved", "spam", "all")
+VIEWS = (
+    "mine",
+    "unassigned",
+    "open",
+    "pending",
+    "snoozed",
+    "resolved",
+    "spam",
+    "breaching",
+    "breached",
+    "all",
+)
+COUNTED = ("mine", "unassigned", "open", "pending", "snoozed", "spam", "breaching", "breached")
+COUNT_CAP = 1000  # the rail shows "999+" past this; counting stops there
+SLA_VIEWS = {"breaching": ("warning",), "breached": ("breached",)}
+ACTIVE_SLA = ("open", "pending", "snoozed")
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,17 @@ class InboxRow:
     snoozed_until: datetime | None
     version: int
     tags: list[str] = field(default_factory=list)
+    sla: SlaChip | None = None
+
+
+@dataclass(frozen=True)
+class SlaChip:
+    """What the row shows of the conversation's headline SLA clock."""
+
+    state: str  # ok | warning | breached | paused
+    target: str | None
+    due_at: datetime | None
+    paused_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -63,7 +91,11 @@ def _apply_view(query: Select[Any], f: InboxFilter, user: User) -> Select[Any]:
     c = Conversation
     not_spam = or_(c.category.is_(None), c.category != "spam")
     active = c.status.in_(("open", "pending"))
-    if f.view == "mine":
+    if f.view in SLA_VIEWS:
+        query = query.where(
+            ConversationSla.state.in_(SLA_VIEWS[f.view]), c.status.in_(ACTIVE_SLA), not_spam
+        )
+    elif f.view == "mine":
         query = query.where(c.assignee_id == user.id, active, not_spam)
     elif f.view == "unassigned":
         query = query.where(c.assignee_id.is_(None), c.status == "open", not_spam)
@@ -120,10 +152,11 @@ def list_conversations(
     """One page of the inbox in at most three queries (rows, tags, nothing else)."""
     c = Conversation
     query: Any = (
-        select(c, Contact, Channel, User.name)
+        select(c, Contact, Channel, User.name, ConversationSla)
         .join(Contact, Contact.id == c.contact_id)
         .join(Channel, Channel.id == c.channel_id)
         .outerjoin(User, User.id == c.assignee_id)
+        .outerjoin(ConversationSla, ConversationSla.conversation_id == c.id)
         .where(c.workspace_id == user.workspace_id)
     )
     query = _apply_filters(_apply_view(query, flt, user), flt)
@@ -135,8 +168,8 @@ def list_conversations(
     found = found[:limit]
     tags = _tags_for(session, [r[0].id for r in found])
     rows = [
-        _row(conv, contact, channel, name, tags.get(conv.id, []))
-        for conv, contact, channel, name in found
+        _row(conv, contact, channel, name, tags.get(conv.id, []), sla_chip(sla, conv.status))
+        for conv, contact, channel, name, sla in found
     ]
     next_cursor = None
     if more and found:
@@ -158,8 +191,22 @@ def _tags_for(session: Session, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def sla_chip(sla: ConversationSla | None, status: str) -> SlaChip | None:
+    """Only a running, paused or missed clock of an unresolved conversation makes a chip."""
+    if sla is None or status not in ACTIVE_SLA:
+        return None
+    if sla.state not in ("ok", "warning", "breached", "paused"):
+        return None
+    return SlaChip(sla.state, sla.target, sla.due_at, sla.paused_reason)
+
+
 def _row(
-    conv: Conversation, contact: Contact, channel: Channel, assignee: str | None, tags: list[str]
+    conv: Conversation,
+    contact: Contact,
+    channel: Channel,
+    assignee: str | None,
+    tags: list[str],
+    sla: SlaChip | None = None,
 ) -> InboxRow:
     return InboxRow(
         id=conv.id,
@@ -181,26 +228,30 @@ def _row(
         snoozed_until=conv.snoozed_until,
         version=conv.version,
         tags=tags,
+        sla=sla,
     )
 
 
-def view_counts(session: Session, *, user: User) -> dict[str, int]:
-    """Counts for the views rail in one grouped query."""
+def _count_query(view: str, user: User) -> Select[Any]:
+    """The view's membership as a bare id query, so each count walks one index."""
     c = Conversation
-    not_spam = or_(c.category.is_(None), c.category != "spam")
-    spam = and_(c.category == "spam", c.status != "resolved")
-    active = c.status.in_(("open", "pending"))
-    row = session.execute(
-        select(
-            func.count().filter(c.assignee_id == user.id, active, not_spam),
-            func.count().filter(c.assignee_id.is_(None), c.status == "open", not_spam),
-            func.count().filter(c.status == "open", not_spam),
-            func.count().filter(c.status == "pending", not_spam),
-            func.count().filter(c.status == "snoozed", not_spam),
-            func.count().filter(spam),
-        ).where(c.workspace_id == user.workspace_id)
-    ).one()
-    return dict(zip(("mine", "unassigned", "open", "pending", "snoozed", "spam"), row, strict=True))
+    base = select(c.id).where(c.workspace_id == user.workspace_id)
+    if view in SLA_VIEWS:
+        base = base.join(ConversationSla, ConversationSla.conversation_id == c.id)
+    if view == "spam":
+        return base.where(c.category == "spam", c.status.in_(ACTIVE_SLA))
+    return _apply_view(base, InboxFilter(view=view), user)
+
+
+def view_counts(session: Session, *, user: User, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Counts for the views rail, each capped at `cap` (a LIMIT inside the count), in one
+    round trip: the cost no longer grows with the number of conversations."""
+    counts = [
+        select(func.count()).select_from(_count_query(view, user).limit(cap).subquery())
+        for view in COUNTED
+    ]
+    row = session.execute(select(*[q.scalar_subquery() for q in counts])).one()
+    return dict(zip(COUNTED, (int(n) for n in row), strict=True))
 
 
 def team_ids_of(session: Session, user: User) -> list[int]:

@@ -18,6 +18,7 @@ from dmdesk.domain.clock import Clock
 from dmdesk.models import Conversation, TeamMember, User
 from dmdesk.models.ownership import TeamSettings
 from dmdesk.routing.escalations import deliver_due
+from dmdesk.routing.sla_job import due_for_check
 
 
 class Services(Protocol):
@@ -40,10 +41,11 @@ OPEN = ("open", "pending", "snoozed")
 
 
 def run_sla_check(services: Services, *, batch: int = 500) -> int:
-    """Record due SLA warnings and breaches for open conversations; returns how many."""
+    """Record due SLA warnings and breaches; returns how many. Only conversations whose
+    clocks can have moved are recomputed (see `dmdesk.routing.sla_job`)."""
     now = services.clock()
     with services.db.session() as s:
-        ids = list(s.scalars(select(Conversation.id).where(Conversation.status.in_(OPEN))))
+        ids = due_for_check(s, now=now)
     recorded = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
