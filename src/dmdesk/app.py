@@ -28,6 +28,7 @@ from dmdesk.api.routes import (
     templates,
     webhooks,
 )
+from dmdesk.api.routes import triage as triage_routes
 from dmdesk.config import Settings
 from dmdesk.observability import request_id_var
 from dmdesk.services import Services, build_services
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     api.include_router(reports.router)
     for extra in (dead_letters, templates):
         api.include_router(extra.router)
+    api.include_router(triage_routes.router)
     app.include_router(api)
     app.include_router(webhooks.router)
     app.include_router(health.router)
