@@ -24,7 +24,7 @@ def readyz(services: ServicesDep, response: Response) -> dict[str, object]:
     checks: dict[str, object] = {}
     try:
         checks["database"] = services.db.ping()
-        checks["migrations_current"] = is_current(services.db.url)
+        checks["migrations_current"] = is_current(services.db.url, engine=services.db.read_engine)
     except Exception as exc:
         checks["database"] = False
         checks["error"] = type(exc).__name__
