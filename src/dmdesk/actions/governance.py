@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dmdesk.access import require_role
 from dmdesk.actions.messages import do_send_reply
+from dmdesk.actions.templates import approved_template_language
 from dmdesk.db.events import record_event
 from dmdesk.domain.enums import AuthorKind, Role
 from dmdesk.domain.errors import Conflict, Invalid, NotFound, PolicyRefused
@@ -180,10 +181,16 @@ def do_submit_reply(
     author: User,
     at: datetime,
     warnings: list[str] | None = None,
+    template: str | None = None,
+    template_language: str | None = None,
 ) -> SubmitOutcome:
-    """The one send path for agents: check governance, then queue or park the reply."""
+    """The one send path for agents: check governance, then queue or park the reply.
+
+    A WhatsApp template send comes here too: its name (as words) and any text are checked,
+    so a sensitive template, or a flagged agent, cannot skip approval through the API."""
     _require_filled(text)
-    findings = check_text(text, rule_specs(session, conv.workspace_id))
+    checked = f"{template_words(template)} {text}".strip() if template else text
+    findings = check_text(checked, rule_specs(session, conv.workspace_id))
     settings = reply_settings(session, conv.workspace_id, at=at)
     flagged = author.id in (settings.approval_user_ids or [])
     decision = verdict(findings, author_needs_approval=flagged)
@@ -191,13 +198,38 @@ def do_submit_reply(
     extra += [f'"{f.matched}": {f.reason}' for f in findings if f.effect == "warn"]
     if decision == "block":
         raise _blocked(findings)
+    if template is not None:
+        # Refused now (not approved for the channel) rather than after a supervisor's review.
+        template_language = approved_template_language(
+            session, channel_id=conv.channel_id, name=template, language=template_language
+        )
     if decision == "approval":
         approval = _park(
-            session, conv=conv, text=text, author=author, at=at, findings=findings, flagged=flagged
+            session,
+            conv=conv,
+            text=checked,
+            author=author,
+            at=at,
+            findings=findings,
+            flagged=flagged,
+            template=(template, template_language),
         )
         return SubmitOutcome(AWAITING, approval=approval, findings=findings, warnings=extra)
-    msg = do_send_reply(session, conv=conv, text=text, at=at, author_id=author.id)
+    msg = do_send_reply(
+        session,
+        conv=conv,
+        text=text,
+        at=at,
+        author_id=author.id,
+        template=template,
+        template_language=template_language,
+    )
     return SubmitOutcome("queued", message=msg, findings=findings, warnings=extra)
+
+
+def template_words(name: str | None) -> str:
+    """`refund_offer_v2` reads as "refund offer v2" for the do-not-say check."""
+    return (name or "").replace("_", " ").strip()
 
 
 def _park(
@@ -209,6 +241,7 @@ def _park(
     at: datetime,
     findings: list[Finding],
     flagged: bool,
+    template: tuple[str | None, str | None] = (None, None),
 ) -> ReplyApproval:
     if not text.strip():
         raise Invalid("a reply needs text", field="text")
@@ -226,6 +259,8 @@ def _park(
         text=text.strip(),
         status=AWAITING,
         reasons=reasons,
+        template=template[0],
+        template_language=template[1],
         created_at=at,
     )
     session.add(approval)
@@ -287,6 +322,8 @@ def do_approve_reply(
 ) -> Message:
     """Approve (optionally after editing): the reply is queued; hard blocks still apply."""
     _decide(approval, reviewer)
+    if approval.template and edited_text and edited_text.strip() != approval.text:
+        raise Invalid("a template's words are fixed: approve or reject it", field="text")
     text = (edited_text or approval.text).strip()
     _require_filled(text)
     findings = check_text(text, rule_specs(session, approval.workspace_id))
@@ -297,10 +334,12 @@ def do_approve_reply(
     msg = do_send_reply(
         session,
         conv=conv,
-        text=text,
+        text="" if approval.template else text,
         at=at,
         author_id=approval.author_id,
         author_kind=AuthorKind.AGENT,
+        template=approval.template,
+        template_language=approval.template_language,
     )
     approval.text = text
     approval.status = "approved"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dmdesk.access import access_channel, access_conversation, require_role
-from dmdesk.actions.messages import do_send_reply
+from dmdesk.actions.governance import do_submit_reply
 from dmdesk.actions.templates import channel_templates, do_add_channel_template
 from dmdesk.api.deps import CallerDep, ServicesDep
 from dmdesk.domain.enums import Role
@@ -66,19 +66,20 @@ def add_template(
 def send_template(
     conv_id: int, body: TemplateSendIn, services: ServicesDep, caller: CallerDep
 ) -> dict[str, Any]:
-    """Send an approved template (the only thing WhatsApp allows after 24 h)."""
+    """Send an approved template (the only thing WhatsApp allows after 24 h), through the
+    same governed path as any reply: do-not-say rules and approvals apply."""
 
     def work(s: Session) -> dict[str, Any]:
         conv = access_conversation(s, caller.user, conv_id)
-        msg = do_send_reply(
+        outcome = do_submit_reply(
             s,
             conv=conv,
             text="",
+            author=caller.user,
             at=services.clock(),
-            author_id=caller.user.id,
             template=body.name,
             template_language=body.language,
         )
-        return {"id": msg.id, "delivery_status": msg.delivery_status, "template": body.name}
+        return {**outcome.as_json(), "template": body.name}
 
     return services.db.write(work)
