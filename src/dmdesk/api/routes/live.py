@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from dmdesk.api.deps import CallerDep, ServicesDep
 from dmdesk.db.events import PublishedEvent
+from dmdesk.live.activity import activity_sse, is_ephemeral
 from dmdesk.models import Event
 
 router = APIRouter(tags=["live"])
@@ -71,7 +72,9 @@ async def stream(request: Request, services: ServicesDep, caller: CallerDep) -> 
                 if ev is None or sub.overflowed:
                     yield "event: reload\ndata: {}\n\n"
                     return
-                if ev.id > sent:
+                if is_ephemeral(ev):
+                    yield activity_sse(ev)
+                elif ev.id > sent:
                     sent = ev.id
                     yield sse(ev)
         finally:

@@ -1,5 +1,6 @@
 """Notifications (list, mark read, preferences), the presence heartbeat, and who else is
-viewing or typing in a conversation (in memory per instance, polled by the UI)."""
+viewing or typing in a conversation (kept in memory per instance for the GET, and relayed
+to every instance's live stream as an ephemeral `conversation.activity` event)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dmdesk.access import access_conversation
 from dmdesk.actions import notifications as notes
 from dmdesk.actions.assignment import do_presence_heartbeat
 from dmdesk.api.deps import CallerDep, ServicesDep
+from dmdesk.live.activity import activity_event, broadcast
 from dmdesk.models import User
 from dmdesk.routing.collision import Viewer, registry_for
 
@@ -101,8 +103,18 @@ def report_activity(
 ) -> None:
     with services.db.session() as s:
         access_conversation(s, caller.user, conv_id)
-    viewer = Viewer(caller.user.id, caller.user.name, body.activity, services.clock())
+    now = services.clock()
+    viewer = Viewer(caller.user.id, caller.user.name, body.activity, now)
     registry_for(services.hub).report(conv_id, viewer)
+    event = activity_event(
+        workspace_id=caller.user.workspace_id,
+        conversation_id=conv_id,
+        user_id=caller.user.id,
+        name=caller.user.name,
+        activity=body.activity,
+        at=now,
+    )
+    broadcast(services.hub, services.fanout, event)
 
 
 @router.get("/conversations/{conv_id}/presence")
