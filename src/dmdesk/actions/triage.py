@@ -182,73 +182,119 @@ def _index(rules: Sequence[Mapping[str, Any]], name: str) -> int:
     raise NotFound(f"no rule named {name!r}")
 
 
+def _check_actor(actor: User | None, workspace_id: int) -> None:
+    """A person must be an admin of the workspace; no actor is the operator (the CLI)."""
+    if actor is None:
+        return
+    if actor.workspace_id != workspace_id:
+        raise NotFound("workspace not found")
+    require_role(actor, Role.ADMIN)
+
+
 def _save(
-    session: Session, *, user: User, rules: list[dict[str, Any]], at: datetime, change: str
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: User | None,
+    rules: list[dict[str, Any]],
+    at: datetime,
+    change: str,
 ) -> list[dict[str, Any]]:
-    require_role(user, Role.ADMIN)
+    _check_actor(actor, workspace_id)
     names = [r["name"].casefold() for r in rules]
     if len(set(names)) != len(names):
         raise Invalid("two rules have the same name; names must be unique", field="name")
     if len(rules) > MAX_RULES:
         raise Invalid(f"at most {MAX_RULES} rules", field="rules")
-    ws = session.get_one(Workspace, user.workspace_id)
+    ws = session.get(Workspace, workspace_id)
+    if ws is None:
+        raise NotFound("workspace not found")
     ws.settings = {**ws.settings, RULES_KEY: rules}
     record_event(
         session,
         workspace_id=ws.id,
         type=RULES_EVENT,
         at=at,
-        actor_kind="user",
-        actor_id=user.id,
+        actor_kind="user" if actor else "system",
+        actor_id=actor.id if actor else None,
         data={"change": change, "count": len(rules)},
     )
     return rules
 
 
 def do_set_triage_rules(
-    session: Session, *, user: User, rules: Sequence[Mapping[str, Any]], at: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: User | None,
+    rules: Sequence[Mapping[str, Any]],
+    at: datetime,
 ) -> list[dict[str, Any]]:
     """Replace every rule (the API's PUT); the order given is the precedence."""
-    require_role(user, Role.ADMIN)
+    _check_actor(actor, workspace_id)
     cleaned = [clean_rule(r) for r in rules]
-    return _save(session, user=user, rules=cleaned, at=at, change="replaced")
+    return _save(
+        session, workspace_id=workspace_id, actor=actor, rules=cleaned, at=at, change="replaced"
+    )
 
 
 def do_add_triage_rule(
-    session: Session, *, user: User, rule: Mapping[str, Any], at: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: User | None,
+    rule: Mapping[str, Any],
+    at: datetime,
 ) -> dict[str, Any]:
-    require_role(user, Role.ADMIN)
+    _check_actor(actor, workspace_id)
     cleaned = clean_rule(rule)
-    rules = [*triage_rules(session, user.workspace_id), cleaned]
-    _save(session, user=user, rules=rules, at=at, change="added")
+    rules = [*triage_rules(session, workspace_id), cleaned]
+    _save(session, workspace_id=workspace_id, actor=actor, rules=rules, at=at, change="added")
     return cleaned
 
 
 def do_update_triage_rule(
-    session: Session, *, user: User, name: str, rule: Mapping[str, Any], at: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: User | None,
+    name: str,
+    rule: Mapping[str, Any],
+    at: datetime,
 ) -> dict[str, Any]:
-    require_role(user, Role.ADMIN)
-    rules = triage_rules(session, user.workspace_id)
+    _check_actor(actor, workspace_id)
+    rules = triage_rules(session, workspace_id)
+    index = _index(rules, name)
     cleaned = clean_rule(rule)
-    rules[_index(rules, name)] = cleaned
-    _save(session, user=user, rules=rules, at=at, change="edited")
+    rules[index] = cleaned
+    _save(session, workspace_id=workspace_id, actor=actor, rules=rules, at=at, change="edited")
     return cleaned
 
 
-def do_delete_triage_rule(session: Session, *, user: User, name: str, at: datetime) -> None:
-    require_role(user, Role.ADMIN)
-    rules = triage_rules(session, user.workspace_id)
+def do_delete_triage_rule(
+    session: Session, *, workspace_id: int, actor: User | None, name: str, at: datetime
+) -> None:
+    _check_actor(actor, workspace_id)
+    rules = triage_rules(session, workspace_id)
     del rules[_index(rules, name)]
-    _save(session, user=user, rules=rules, at=at, change="deleted")
+    _save(session, workspace_id=workspace_id, actor=actor, rules=rules, at=at, change="deleted")
 
 
 def do_move_triage_rule(
-    session: Session, *, user: User, name: str, offset: int, at: datetime
+    session: Session,
+    *,
+    workspace_id: int,
+    actor: User | None,
+    name: str,
+    offset: int,
+    at: datetime,
 ) -> list[dict[str, Any]]:
     """Move a rule up (negative offset) or down; precedence is the list order."""
-    require_role(user, Role.ADMIN)
-    rules = triage_rules(session, user.workspace_id)
+    _check_actor(actor, workspace_id)
+    rules = triage_rules(session, workspace_id)
     i = _index(rules, name)
     j = max(0, min(len(rules) - 1, i + offset))
     rules.insert(j, rules.pop(i))
-    return _save(session, user=user, rules=rules, at=at, change="moved")
+    return _save(
+        session, workspace_id=workspace_id, actor=actor, rules=rules, at=at, change="moved"
+    )

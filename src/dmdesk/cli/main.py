@@ -247,6 +247,9 @@ def _mount_optional() -> None:
         from dmdesk.cli.triage import app as triage_app
     except ImportError:
         return
+    from dmdesk.cli.triage_feedback import mount as mount_triage_feedback
+
+    mount_triage_feedback(triage_app)
     app.add_typer(triage_app, name="triage", help="Triage: train, classify, evaluate.")
 
 

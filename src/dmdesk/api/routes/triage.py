@@ -70,7 +70,8 @@ def put_rules(body: RulesIn, services: ServicesDep, caller: CallerDep) -> dict[s
     rules = services.db.write(
         lambda s: triage_actions.do_set_triage_rules(
             s,
-            user=caller.user,
+            workspace_id=caller.user.workspace_id,
+            actor=caller.user,
             rules=[r.model_dump() for r in body.rules],
             at=services.clock(),
         )

@@ -1,0 +1,163 @@
+"""`dmdesk triage rules list|add|remove` (workspace keyword rules) and
+`dmdesk triage corrections export|train` (agents' corrections as training data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dmdesk.actions import triage as triage_actions
+from dmdesk.cli.common import console, emit, fail, open_db, write
+from dmdesk.config import Settings
+from dmdesk.domain.clock import utcnow
+from dmdesk.models import Workspace
+from dmdesk.queries.triage_corrections import Correction, correction_examples
+
+rules_app = typer.Typer(help="Workspace keyword rules (beat the model; spam beats them).")
+corrections_app = typer.Typer(help="Agents' corrections: export them, train with them.")
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON")]
+WorkspaceOpt = Annotated[str | None, typer.Option(help="Workspace slug (default: the first)")]
+RequiredWorkspace = Annotated[str, typer.Option(help="Workspace slug")]
+
+
+def mount(triage_app: typer.Typer) -> None:
+    triage_app.add_typer(rules_app, name="rules")
+    triage_app.add_typer(corrections_app, name="corrections")
+
+
+def _workspace_id(s: Session, slug: str | None) -> int:
+    query = select(Workspace.id).order_by(Workspace.id)
+    found = s.scalars(query.where(Workspace.slug == slug) if slug else query).first()
+    if found is None:
+        fail(f"no workspace {slug or ''}".strip())
+    return int(found)
+
+
+@rules_app.command("list")
+def rules_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """The rules in precedence order (the first that matches decides the category)."""
+    db = open_db(Settings())
+    try:
+        with db.session() as s:
+            rules = triage_actions.triage_rules(s, _workspace_id(s, workspace))
+    finally:
+        db.close()
+    if as_json:
+        typer.echo(json.dumps(rules, ensure_ascii=False))
+        return
+    table = Table("#", "name", "keywords", "category", "priority", "beats spam")
+    for i, r in enumerate(rules, 1):
+        table.add_row(
+            str(i),
+            r["name"],
+            ", ".join(r["keywords"]),
+            r.get("category") or "",
+            r.get("priority") or "",
+            "yes" if r.get("override_spam") else "",
+        )
+    console.print(table if rules else "no keyword rules")
+
+
+@rules_app.command("add")
+def rules_add(
+    name: Annotated[str, typer.Option(help="A unique name, shown in the reasons")],
+    keyword: Annotated[list[str], typer.Option(help="Word or phrase (repeat the option)")],
+    category: Annotated[str | None, typer.Option(help="Category it sets")] = None,
+    priority: Annotated[str | None, typer.Option(help="Priority it sets")] = None,
+    override_spam: Annotated[bool, typer.Option(help="Beat a spam verdict too")] = False,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a rule at the end of the list (lowest precedence)."""
+    spec = {
+        "name": name,
+        "keywords": keyword,
+        "category": category,
+        "priority": priority,
+        "override_spam": override_spam,
+    }
+    rule = write(
+        Settings(),
+        lambda s: triage_actions.do_add_triage_rule(
+            s, workspace_id=_workspace_id(s, workspace), actor=None, rule=spec, at=utcnow()
+        ),
+    )
+    emit(rule, as_json=as_json, human=f"added rule {rule['name']!r}")
+
+
+@rules_app.command("remove")
+def rules_remove(name: str, workspace: WorkspaceOpt = None) -> None:
+    """Remove a rule by name."""
+    write(
+        Settings(),
+        lambda s: triage_actions.do_delete_triage_rule(
+            s, workspace_id=_workspace_id(s, workspace), actor=None, name=name, at=utcnow()
+        ),
+    )
+    console.print(f"removed rule {name!r}")
+
+
+def _corrections(slug: str) -> list[Correction]:
+    db = open_db(Settings())
+    try:
+        with db.session() as s:
+            return correction_examples(s, _workspace_id(s, slug))
+    finally:
+        db.close()
+
+
+@corrections_app.command("export")
+def corrections_export(
+    workspace: RequiredWorkspace,
+    out: Annotated[Path, typer.Option(help="JSONL file (text, label, provenance)")],
+) -> None:
+    """Write the corrections as JSONL, the format `dmdesk triage train --data` reads.
+
+    The file holds customers' message text: keep it as private as the desk's database.
+    """
+    rows = _corrections(workspace)
+    with out.open("w", encoding="utf-8") as fh:
+        for c in rows:
+            fh.write(json.dumps(c.to_json(), ensure_ascii=False) + "\n")
+    counts: dict[str, int] = {}
+    for c in rows:
+        counts[c.label] = counts.get(c.label, 0) + 1
+    console.print(f"wrote {len(rows)} corrections to {out}: {counts}")
+
+
+@corrections_app.command("train")
+def corrections_train(
+    workspace: RequiredWorkspace,
+    out: Annotated[Path | None, typer.Option(help="Artefact folder (default: shipped)")] = None,
+    shared: Annotated[bool, typer.Option(help="Also use the permissive shared sets")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the triage models with the workspace's corrections on top of the usual data."""
+    from dmdesk.triage import training
+    from dmdesk.triage.datasets import Example
+
+    rows = _corrections(workspace)
+    if not rows:
+        fail("no corrections to learn from yet")
+    config = training.TrainConfig(
+        corrections=tuple(Example(c.text, c.label, "correction") for c in rows),
+        use_shared=shared,
+    )
+    target = out or training.MODEL_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    with Progress(console=console, disable=as_json) as progress:
+        task = progress.add_task("training", total=3)
+        meta = training.train(
+            config,
+            out=target,
+            progress=lambda msg: progress.update(task, description=msg, advance=1),
+        )
+    summary = {"corrections": len(rows), "out": str(target), **meta}
+    emit(summary, as_json=as_json, human=f"trained with {len(rows)} corrections: {meta['version']}")
