@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
+from dmdesk.domain.pii_mask import mask_for_index
+
 
 def _sqlite_pragmas(engine: Engine, *, synchronous: str, immediate: bool) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; take it over (SQLAlchemy docs,
@@ -21,6 +23,8 @@ def _sqlite_pragmas(engine: Engine, *, synchronous: str, immediate: bool) -> Non
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
+        # The search-index triggers mask personal data with it (migration 0303).
+        dbapi_conn.create_function("dmdesk_mask_pii", 1, mask_for_index, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

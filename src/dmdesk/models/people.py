@@ -216,6 +216,18 @@ class RetentionPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PrivacySettings(Base):
+    """Per-workspace privacy switches. `index_personal_data` lets the search index hold
+    e-mails, phone and card numbers; off (the default) they are masked before indexing."""
+
+    __tablename__ = "privacy_settings"
+
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    index_personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class PiiGrant(Base):
     """The "view personal data" permission given to one agent."""
 

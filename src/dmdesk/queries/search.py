@@ -1,13 +1,19 @@
-"""Search across contacts and message text: SQLite FTS5 or PostgreSQL full-text."""
+"""Search across contacts and message text: SQLite FTS5 or PostgreSQL full-text.
+
+The index (`messages_fts`, migration 0303) holds message text with personal data masked
+unless the workspace opted in, so a phone number or e-mail finds nothing. Snippets are
+cut from the text the caller may see: masked for users without the PII permission."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from dmdesk.domain.pii_mask import mask_text
 from dmdesk.models import Contact, Conversation, Message
 
 MAX_RESULTS = 30
@@ -49,27 +55,51 @@ def highlight(text_value: str, terms: list[str], *, width: int = 160) -> str:
     return ("…" if start else "") + escaped + ("…" if start + width < len(text_value) else "")
 
 
-def search_messages(session: Session, *, workspace_id: int, q: str) -> list[MessageHit]:
-    terms = _terms(q)
-    if not terms:
-        return []
+_PG_FTS = sa.table(
+    "messages_fts",
+    sa.column("message_id", sa.BigInteger),
+    sa.column("workspace_id", sa.Integer),
+    sa.column("document"),
+)
+
+
+def _matching(session: Session, workspace_id: int, terms: list[str]) -> sa.ColumnElement[bool]:
     if session.get_bind().dialect.name == "sqlite":
         match = " ".join(f'"{t}"*' for t in terms)
         ids_query = text(
-            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :m ORDER BY rank LIMIT 200"
-        ).bindparams(m=match)
-        ids = [r[0] for r in session.execute(ids_query)]
-        cond = Message.id.in_(ids)
-    else:
-        tsq = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
-        cond = func.to_tsvector("simple", func.coalesce(Message.text, "")).op("@@")(tsq)
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :m "
+            "AND workspace_id = :ws ORDER BY rank LIMIT 200"
+        ).bindparams(m=match, ws=workspace_id)
+        return Message.id.in_([r[0] for r in session.execute(ids_query)])
+    tsq = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
+    return Message.id.in_(
+        select(_PG_FTS.c.message_id).where(
+            _PG_FTS.c.workspace_id == workspace_id, _PG_FTS.c.document.op("@@")(tsq)
+        )
+    )
+
+
+def search_messages(
+    session: Session, *, workspace_id: int, q: str, sees_pii: bool = False
+) -> list[MessageHit]:
+    """Messages whose indexed (masked) text matches every word of `q`, newest first."""
+    terms = _terms(q)
+    if not terms:
+        return []
     rows = session.execute(
         select(Message.id, Message.conversation_id, Message.text)
-        .where(Message.workspace_id == workspace_id, cond, Message.is_deleted.is_(False))
+        .where(
+            Message.workspace_id == workspace_id,
+            _matching(session, workspace_id, terms),
+            Message.is_deleted.is_(False),
+        )
         .order_by(Message.id.desc())
         .limit(MAX_RESULTS)
     ).all()
-    return [MessageHit(mid, cid, highlight(txt or "", terms)) for mid, cid, txt in rows]
+    return [
+        MessageHit(mid, cid, highlight((txt if sees_pii else mask_text(txt)) or "", terms))
+        for mid, cid, txt in rows
+    ]
 
 
 def search_contacts(session: Session, *, workspace_id: int, q: str) -> list[ContactHit]:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from dmdesk.actions.privacy import user_sees_pii
 from dmdesk.queries.labels import conversation_labels
 from dmdesk.queries.search import search_contacts, search_messages
 from dmdesk.web.deps import PageCaller, ServicesDep
@@ -23,7 +24,9 @@ def search(request: Request, caller: PageCaller, services: ServicesDep, q: str =
         ws = caller.user.workspace_id
         with services.db.session() as s:
             found["people"] = search_contacts(s, workspace_id=ws, q=q)
-            found["messages"] = search_messages(s, workspace_id=ws, q=q)
+            found["messages"] = search_messages(
+                s, workspace_id=ws, q=q, sees_pii=user_sees_pii(s, caller.user)
+            )
             ids = [h.conversation_id for h in found["messages"]]
             found["labels"] = conversation_labels(s, workspace_id=ws, ids=ids)
     return render(request, "search.html", caller=caller, q=q, **found)
