@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from dmdesk.actions.conversations import do_assign_conversation
+from dmdesk.models import Conversation
 from tests.browser.conftest import log_in
 from tests.conftest import LiveServer, seed_workspace
 from tests.web.conftest import ingest
@@ -41,6 +43,15 @@ def test_screens_have_no_axe_violations(live_server: LiveServer, browser: Any) -
     axe = _axe_source()
     seeded = seed_workspace(live_server.services)
     conv = ingest(live_server.services, seeded.channel_id, "a1", text="Where is my order?")
+    live_server.services.db.write(
+        lambda s: do_assign_conversation(
+            s,
+            conv=s.get_one(Conversation, conv),
+            assignee_id=seeded.agent_id,
+            at=live_server.services.clock(),
+            actor_id=seeded.admin_id,
+        )
+    )
     base = live_server.url
     problems: dict[str, list[str]] = {}
     page = log_in(browser, base, "agent@acme.test", bypass_csp=True)
@@ -52,6 +63,11 @@ def test_screens_have_no_axe_violations(live_server: LiveServer, browser: Any) -
         problems[f"{scheme}/thread"] = _violations(page, axe)
         page.goto(f"{base}/search?q=order")
         problems[f"{scheme}/search"] = _violations(page, axe)
+        page.goto(f"{base}/inbox")
+        page.click("#bell")  # the notification centre, one notification and the preferences
+        page.wait_for_selector("#notif-list .notif")
+        page.click("#notif-pop summary")
+        problems[f"{scheme}/bell"] = _violations(page, axe)
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(f"{base}/inbox?view=mine")  # the empty state, at 400% zoom width
     problems["320/empty"] = _violations(page, axe)

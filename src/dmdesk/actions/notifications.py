@@ -17,6 +17,7 @@ from dmdesk.models.ownership import Notification
 
 KINDS = ("assignment", "mention", "sla", "reply")
 PREFS_KEY = "notifications"
+BROWSER_KEY = "notifications_browser"  # which kinds also pop up as browser notifications
 _MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
@@ -24,6 +25,37 @@ def wants(user: User, kind: str) -> bool:
     """Every kind is on unless the user turned it off."""
     prefs = (user.preferences or {}).get(PREFS_KEY) or {}
     return bool(prefs.get(kind, True))
+
+
+def wants_browser(user: User, kind: str) -> bool:
+    """Browser notifications are off until the user turns them on (and grants permission)."""
+    prefs = (user.preferences or {}).get(BROWSER_KEY) or {}
+    return bool(prefs.get(kind, False)) and wants(user, kind)
+
+
+def browser_preferences(user: User) -> dict[str, bool]:
+    prefs = (user.preferences or {}).get(BROWSER_KEY) or {}
+    return {kind: bool(prefs.get(kind, False)) for kind in KINDS}
+
+
+def do_set_browser_preferences(
+    session: Session, *, user: User, prefs: dict[str, bool], at: datetime
+) -> dict[str, bool]:
+    unknown = set(prefs) - set(KINDS)
+    if unknown:
+        raise Invalid(f"unknown notification kinds {sorted(unknown)}", field="browser")
+    merged = {**((user.preferences or {}).get(BROWSER_KEY) or {}), **prefs}
+    user.preferences = {**(user.preferences or {}), BROWSER_KEY: merged}
+    record_event(
+        session,
+        workspace_id=user.workspace_id,
+        type="user.notification_preferences",
+        at=at,
+        actor_kind="user",
+        actor_id=user.id,
+        data={"browser": merged},
+    )
+    return browser_preferences(user)
 
 
 def do_notify(

@@ -17,6 +17,7 @@ from dmdesk.api.deps import CallerDep, ServicesDep
 from dmdesk.live.activity import activity_event, broadcast
 from dmdesk.models import User
 from dmdesk.routing.collision import Viewer, registry_for
+from dmdesk.routing.notices import notices, unread_count
 
 router = APIRouter(tags=["notifications"])
 
@@ -26,6 +27,13 @@ class ReadIn(BaseModel):
 
 
 class PreferencesIn(BaseModel):
+    assignment: bool | None = None
+    mention: bool | None = None
+    sla: bool | None = None
+    reply: bool | None = None
+
+
+class BrowserPreferencesIn(BaseModel):
     assignment: bool | None = None
     mention: bool | None = None
     sla: bool | None = None
@@ -59,6 +67,20 @@ def list_notifications(
     ]
 
 
+@router.get("/notifications/summary")
+def summary(services: ServicesDep, caller: CallerDep, unread: bool = False) -> dict[str, Any]:
+    """The bell: unread count (capped at 100), recent notifications in words with links,
+    and which kinds the user wants as browser notifications."""
+    with services.db.session() as s:
+        items = notices(s, user=caller.user, unread_only=unread)
+        count = unread_count(s, user=caller.user)
+    return {
+        "unread": count,
+        "items": [n.json() for n in items],
+        "browser": notes.browser_preferences(caller.user),
+    }
+
+
 @router.post("/notifications/read")
 def mark_read(body: ReadIn, services: ServicesDep, caller: CallerDep) -> dict[str, int]:
     count = services.db.write(
@@ -83,6 +105,24 @@ def set_preferences(
     def work(s: Session) -> dict[str, bool]:
         user = s.get_one(User, caller.user.id)
         return notes.do_set_notification_preferences(s, user=user, prefs=prefs, at=services.clock())
+
+    return services.db.write(work)
+
+
+@router.get("/notifications/preferences/browser")
+def get_browser_preferences(caller: CallerDep) -> dict[str, bool]:
+    return notes.browser_preferences(caller.user)
+
+
+@router.put("/notifications/preferences/browser")
+def set_browser_preferences(
+    body: BrowserPreferencesIn, services: ServicesDep, caller: CallerDep
+) -> dict[str, bool]:
+    prefs = {k: v for k, v in body.model_dump().items() if v is not None}
+
+    def work(s: Session) -> dict[str, bool]:
+        user = s.get_one(User, caller.user.id)
+        return notes.do_set_browser_preferences(s, user=user, prefs=prefs, at=services.clock())
 
     return services.db.write(work)
 

@@ -136,13 +136,17 @@ export async function refreshList() {
   const { ok, frag } = await fetchFragment(listUrl());
   if (!ok) return;
   applyRail(frag);
-  if (!busy()) { queued = null; replaceBody(frag); return; }
+  if (!busy()) { queued = null; replaceBody(frag); listChanged(); return; }
   queued = frag;
   showPill(mergeInPlace(frag));
+  listChanged();
 }
 
+// Rows were replaced: collision markers and other decorations paint themselves again.
+function listChanged() { document.dispatchEvent(new CustomEvent('dmdesk:list')); }
+
 export function showQueued() {
-  if (queued) { replaceBody(queued); queued = null; }
+  if (queued) { replaceBody(queued); queued = null; listChanged(); }
   $('#list-body').scrollTop = 0;
   const first = rowLinks()[0];
   if (first) focusRow(first);
@@ -161,6 +165,7 @@ export async function loadMore(button) {
     $('#load-more').replaceWith(frag.querySelector('#load-more'));
     refreshTimes(body);
     setupRoving();
+    listChanged();
   } finally {
     body.setAttribute('aria-busy', 'false');
   }

@@ -1,12 +1,15 @@
 // One EventSource per tab: coalesce bursts (at most every 250 ms) into fragment refreshes,
-// show a calm banner while disconnected, replay from the last event id on reconnect.
+// show a calm banner while disconnected, replay from the last event id on reconnect; every
+// update is also a `dmdesk:live` DOM event, collision pings go to presence.js.
 import { $ } from './dom.js';
 import { refreshList } from './list.js';
+import { onActivity } from './presence.js';
 import { openId, refreshThread } from './thread.js';
 import { clockText } from './time.js';
 
 const COALESCE_MS = 250;
-const IGNORED = new Set(['user.presence']);
+// Events that change no list row or thread (the bell listens for its own).
+const IGNORED = new Set(['user.presence', 'notification.created', 'notification.read']);
 let source = null;
 let lastId = '';
 let pausedSince = null;
@@ -35,6 +38,7 @@ function onUpdate(event) {
   if (event.lastEventId) lastId = event.lastEventId;
   let data;
   try { data = JSON.parse(event.data); } catch { return; }
+  document.dispatchEvent(new CustomEvent('dmdesk:live', { detail: data }));
   if (IGNORED.has(data.type) || !data.conversation_id) return;
   pending.list = true;
   if (data.conversation_id === openId()) pending.thread = true;
@@ -78,6 +82,10 @@ export function connect() {
   const url = '/api/v1/stream' + (lastId ? `?last_event_id=${encodeURIComponent(lastId)}` : '');
   source = new EventSource(url, { withCredentials: true });
   source.addEventListener('update', onUpdate);
+  // Viewing/typing pings: ephemeral, no id, never replayed.
+  source.addEventListener('activity', (event) => {
+    try { onActivity(JSON.parse(event.data)); } catch { /* a malformed ping is dropped */ }
+  });
   source.addEventListener('reload', () => { pending.list = true; pending.thread = true; schedule(); });
   source.addEventListener('open', onUp);
   source.addEventListener('error', onDown);

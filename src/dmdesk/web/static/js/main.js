@@ -4,6 +4,9 @@ import { installForms, updateCounter } from './forms.js';
 import { applyAriaShortcuts, installKeys, showHelp, toggleContact } from './keys.js';
 import { loadMore, rememberRows, setupRoving, showQueued, watchPointer } from './list.js';
 import { connect } from './live.js';
+import { installNotifications } from './notifications.js';
+import { installPresence } from './presence.js';
+import { loadThreadSla } from './sla.js';
 import {
   loadPersonCard, openConversation, rememberThread, scrollToEnd, watchLogScroll,
 } from './thread.js';
@@ -70,6 +73,7 @@ function boot() {
   document.addEventListener('dmdesk:thread', () => {
     applyAriaShortcuts($('#thread-pane'));
     installComposerHelpers();
+    loadThreadSla();
   });
   installComposerHelpers();
   loadPersonCard();
@@ -79,6 +83,9 @@ function boot() {
   });
   if (location.hash.startsWith('#m-')) $(location.hash)?.scrollIntoView({ block: 'center' });
   else scrollToEnd();
+  installNotifications();
+  installPresence();
+  loadThreadSla();
   connect();
 }
 

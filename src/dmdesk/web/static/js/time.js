@@ -1,5 +1,7 @@
-// One shared ticker: relative waiting times and local clock times from <time datetime>.
+// One shared ticker: relative waiting times and local clock times from <time datetime>,
+// and the SLA chips' countdowns.
 import { $$ } from './dom.js';
+import { refreshSla } from './sla.js';
 
 const TICK_MS = 30000;
 const clockFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -29,6 +31,7 @@ export function refreshTimes(root = document) {
     el.title = fullFmt.format(at);
     el.dataset.local = '1';
   }
+  refreshSla(root);
 }
 
 export function startTicker() {
