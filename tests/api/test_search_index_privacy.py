@@ -170,3 +170,17 @@ def test_migration_backfills_the_index_masked(sqlite_url: str) -> None:
         assert not PII_TERMS & _index_terms(services)
     finally:
         services.stop()
+
+
+def test_the_switch_through_the_api_is_admin_only(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    url = "/api/v1/privacy/search-index"
+    dm(services, seeded, "api-1", sender="ana", text=TEXT)
+    assert client.get(url, headers=seeded.agent()).json() == {"index_personal_data": False}
+    refused = client.put(url, headers=seeded.agent(), json={"index_personal_data": True})
+    assert refused.status_code == 403
+    done = client.put(url, headers=seeded.admin(), json={"index_personal_data": True})
+    assert done.json() == {"index_personal_data": True}
+    assert client.get(url, headers=seeded.admin()).json() == {"index_personal_data": True}
+    assert len(_hits(services, seeded.workspace_id, "7946")) == 1

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from dmdesk.actions import conversions, orders, people, privacy
+from dmdesk.actions import conversions, orders, people, privacy, webhooks_out
+from dmdesk.actions.conversations import do_set_category
 from dmdesk.actions.messages import do_add_note
 from dmdesk.models import Event
-from dmdesk.models.people import Conversion
+from dmdesk.models.people import Conversion, OutboundDelivery
+from dmdesk.queries.triage_corrections import correction_examples
 from dmdesk.services import Services, build_services
 from tests.conftest import Seeded, seed_workspace
 from tests.people.kit import NOW, contact_of, dm, user
 
-SECRET_WORDS = ("Zebulonqx", "quuxvelvet", "zebulonqx.private@example.org", "4471234")
+SECRET_WORDS = (
+    "Zebulonqx",
+    "quuxvelvet",
+    "zebulonqx.private@example.org",
+    "4471234",
+    "2079460321",  # their phone, as stored (E.164)
+    "passportscan",  # an attachment's file name
+)
 
 
 def _every_value(services: Services) -> list[tuple[str, str, Any]]:
@@ -27,8 +34,6 @@ def _every_value(services: Services) -> list[tuple[str, str, Any]]:
     cells: list[tuple[str, str, Any]] = []
     with engine.connect() as conn:
         for table in sa.inspect(conn).get_table_names():
-            if table == "messages_fts":
-                continue  # external content: its columns read through to `messages`
             for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')).mappings():
                 cells += [(table, col, value) for col, value in row.items()]
     return cells
@@ -44,7 +49,11 @@ def _leaks(services: Services, needles: tuple[str, ...]) -> list[str]:
 
 
 def _fts_terms(services: Services) -> set[str]:
+    """Every word the search index holds (SQLite FTS5 segments, PostgreSQL tsvectors)."""
     with services.db.read_engine.connect() as conn:
+        if services.db.dialect != "sqlite":
+            sql = "SELECT word FROM ts_stat('SELECT document FROM messages_fts')"
+            return {r[0] for r in conn.execute(sa.text(sql))}
         conn.execute(
             sa.text(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms "
@@ -55,7 +64,19 @@ def _fts_terms(services: Services) -> set[str]:
 
 
 def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
-    """Two identities of the secret person (merged), and a bystander."""
+    """Two identities of the secret person (merged), and a bystander; a CRM subscribed to
+    outbound webhooks, so delivery logs hold events about them too."""
+    services.db.write(
+        lambda s: webhooks_out.do_create_subscription(
+            s,
+            workspace_id=seeded.workspace_id,
+            url="https://crm.example/hook",
+            event_types=[],
+            box=services.box,
+            actor_id=seeded.admin_id,
+            at=NOW,
+        )
+    )
     text = "Hi, I am Zebulonqx quuxvelvet, mail zebulonqx.private@example.org or +44 20 4471234"
     conv = dm(
         services,
@@ -65,6 +86,7 @@ def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
         name="Zebulonqx Quuxvelvet",
         text=text,
         referral={"source": "ad", "ref": "winter-sale"},
+        attachments=[{"type": "file", "name": "passportscan.pdf", "size": 1200}],
     )
     conv2 = dm(services, seeded, "z2", sender="zz-2", name="Zeb Q", text="quuxvelvet again")
     other = dm(services, seeded, "b1", sender="by-1", name="Bystander Bo", text="hello there")
@@ -75,8 +97,13 @@ def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
         p1 = s.merge(p1)
         p2 = people.do_ensure_person(s, contact=contact_of(services, conv2), at=NOW)
         people.do_update_person(
-            s, person=p1, changes={"email": SECRET_WORDS[2]}, actor_id=admin.id, at=NOW
+            s,
+            person=p1,
+            changes={"email": SECRET_WORDS[2], "phone": "+44 20 7946 0321"},
+            actor_id=admin.id,
+            at=NOW,
         )
+        do_set_category(s, conv=_conv(s, conv), category="sales", at=NOW, actor_id=admin.id)
         people.do_merge_people(
             s,
             workspace_id=seeded.workspace_id,
@@ -119,6 +146,7 @@ def _populate(services: Services, seeded: Seeded) -> tuple[int, int]:
         )
 
     services.db.write(work)
+    services.db.write(lambda s: webhooks_out.do_fan_out(s, at=NOW))
     return conv, other
 
 
@@ -130,9 +158,22 @@ def _conv(s: Any, conv_id: int) -> Any:
 
 def test_erasure_leaves_no_text_of_the_person_anywhere(services: Services, seeded: Seeded) -> None:
     conv, other = _populate(services, seeded)
-    assert _leaks(services, SECRET_WORDS)  # the scan does find them before
-    if services.db.dialect == "sqlite":
-        assert "quuxvelvet" in _fts_terms(services)
+    before = {leak.split(":")[0] for leak in _leaks(services, SECRET_WORDS)}
+    # the scan does find them before, in each kind of place
+    assert {
+        "messages.text",
+        "messages.attachments",
+        "people.phone_e164",
+        "people.email",
+        "contact_notes.text",
+        "notes.text",
+        "orders.items",
+    } <= before
+    assert "quuxvelvet" in _fts_terms(services)  # an ordinary word of theirs is indexed
+    with services.db.session() as s:
+        assert s.scalars(sa.select(OutboundDelivery)).all()  # the CRM was told about them
+        examples = correction_examples(s, seeded.workspace_id)
+        assert [e.conversation_id for e in examples] == [conv]  # a training example
     contact_id = contact_of(services, conv).id
     report = services.db.write(
         lambda s: privacy.do_erase_contact(
@@ -147,11 +188,22 @@ def test_erasure_leaves_no_text_of_the_person_anywhere(services: Services, seede
     assert report.conversations == 2
     assert report.messages == 2
     assert _leaks(services, (*SECRET_WORDS, "zz-1", "zz-2", "Zeb Q")) == []
-    if services.db.dialect == "sqlite":
-        terms = _fts_terms(services)
-        assert not {"zebulonqx", "quuxvelvet", "4471234"} & terms
-        assert {"hello", "there"} <= terms  # the bystander is still searchable
+    terms = _fts_terms(services)
+    assert not {"zebulonqx", "quuxvelvet", "4471234"} & terms
+    assert {"hello", "there"} <= terms  # the bystander is still searchable
     with services.db.session() as s:
+        assert correction_examples(s, seeded.workspace_id) == []
+        left = s.scalars(sa.select(OutboundDelivery)).all()
+        pid = report.person_id
+        notice = [d for d in left if d.event_type == "contact.erased"]
+        assert [d.person_id for d in notice] == [pid]  # only the notice to forget them
+        rest = [d for d in left if d not in notice]
+        assert [d for d in rest if d.conversation_id == other]  # the bystander's stay
+        assert not [
+            d
+            for d in rest
+            if d.person_id == pid or d.conversation_id == conv or f'"person_id":{pid}' in d.body
+        ]
         kept = s.scalars(sa.select(Conversion)).one()  # anonymous, still credited to the ad
         assert (float(kept.value), kept.currency, kept.conversation_id, kept.person_id) == (
             25.0,
@@ -184,13 +236,14 @@ def test_raw_payloads_held_the_text_before_and_file_bytes_hold_nothing_after(
                 s, workspace_id=seeded.workspace_id, contact_id=contact_id, actor=None, at=NOW
             )
         )
-        services.stop()
         path = Path(sqlite_url.removeprefix("sqlite:///"))
-        with closing(sqlite3.connect(path)) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        wal = path.parent / (path.name + "-wal")
+        assert wal.stat().st_size > 0  # the log still holds the pages erasure replaced
+        assert privacy.checkpoint_after_erasure(services.db.read_engine) is True
+        assert wal.stat().st_size == 0
         raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*")).lower()
-        assert b"quuxvelvet" not in raw
-        assert b"zebulonqx" not in raw
+        for word in (*SECRET_WORDS, "zz-1"):
+            assert word.lower().encode() not in raw, word
     finally:
         services.stop()
 
@@ -212,6 +265,7 @@ def test_erasure_through_the_api_is_admin_only_and_audited(
     done = client.post(f"/api/v1/contacts/{contact_id}/erase", headers=seeded.admin())
     assert done.status_code == 200
     assert done.json()["messages"] == 1
+    assert done.json()["log_checkpointed"] is True
     assert (
         client.post(f"/api/v1/contacts/{contact_id}/erase", headers=seeded.admin()).status_code
         == 404

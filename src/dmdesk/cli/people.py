@@ -93,7 +93,13 @@ def contact_erase(
         )
         return report.to_json()
 
-    out = write(Settings(), work)
+    settings = Settings()
+    out = write(settings, work)
+    db = open_db(settings)
+    try:
+        out["log_checkpointed"] = privacy.checkpoint_after_erasure(db.read_engine)
+    finally:
+        db.close()
     emit(
         out,
         as_json=as_json,

@@ -25,6 +25,10 @@ class GrantIn(BaseModel):
     granted: bool
 
 
+class SearchIndexIn(BaseModel):
+    index_personal_data: bool
+
+
 class RetentionIn(BaseModel):
     message_days: int
     mode: Literal["delete", "anonymise"] = "anonymise"
@@ -54,7 +58,7 @@ def export_person(person_id: int, services: ServicesDep, caller: CallerDep) -> d
 def erase(contact_id: int, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
     """Right to erasure: the person behind the contact, all identities, everything derived."""
     require_role(caller.user, Role.ADMIN)
-    return services.db.write(
+    report = services.db.write(
         lambda s: actions.do_erase_contact(
             s,
             workspace_id=caller.user.workspace_id,
@@ -63,6 +67,8 @@ def erase(contact_id: int, services: ServicesDep, caller: CallerDep) -> dict[str
             at=services.clock(),
         ).to_json()
     )
+    report["log_checkpointed"] = actions.checkpoint_after_erasure(services.db.read_engine)
+    return report
 
 
 @router.get("/messages/{message_id}/reveal")
@@ -161,6 +167,24 @@ def run_retention(services: ServicesDep, caller: CallerDep, dry_run: bool = True
         )
     )
     return [r.to_json() for r in reports]
+
+
+@router.get("/privacy/search-index")
+def get_search_index(services: ServicesDep, caller: CallerDep) -> dict[str, bool]:
+    with services.db.session() as s:
+        held = actions.index_holds_personal_data(s, caller.user.workspace_id)
+    return {"index_personal_data": held}
+
+
+@router.put("/privacy/search-index")
+def set_search_index(body: SearchIndexIn, services: ServicesDep, caller: CallerDep) -> Any:
+    """Opt in to (or out of) personal data in the search index; re-indexes the messages."""
+    enabled = services.db.write(
+        lambda s: actions.do_set_index_personal_data(
+            s, admin=caller.user, enabled=body.index_personal_data, at=services.clock()
+        )
+    )
+    return {"index_personal_data": enabled}
 
 
 @router.get("/privacy/audit")
