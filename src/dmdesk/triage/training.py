@@ -43,6 +43,9 @@ class TrainConfig:
     banking_per_intent: int = 14
     spam_threshold_prior: bool = True
     ibm_ham_weight: float = 1.0
+    ibm_label_weight: float = 2.0
+    intent_weight: float = 1.0
+    spam_side_limit: int = 150
 
 
 @dataclass
@@ -65,14 +68,14 @@ def _spam_side(rows: Sequence[Example], *, limit: int) -> list[Example]:
 def _add_shared(corpus: Corpus, root: Path, *, config: TrainConfig) -> None:
     bank = datasets.banking77(root, per_intent=config.banking_per_intent)
     clinc = datasets.clinc150(root)
-    corpus.add(datasets.ibm_labelled(root), weight=2.0, target="category")
-    corpus.add(bank + clinc, weight=1.0, target="category")
+    corpus.add(datasets.ibm_labelled(root), weight=config.ibm_label_weight, target="category")
+    corpus.add(bank + clinc, weight=config.intent_weight, target="category")
     corpus.add([Example(e.text, "ham", e.source) for e in bank + clinc], weight=1.0, target="spam")
     corpus.add(datasets.ibm_customer_care(root), weight=config.ibm_ham_weight, target="spam")
     for loader in (datasets.sms_spam, datasets.smishing, datasets.youtube_spam):
         rows = datasets.split(loader(root), holdout=False)
         corpus.add(rows, weight=1.0, target="spam")
-        corpus.add(_spam_side(rows, limit=150), weight=1.0, target="category")
+        corpus.add(_spam_side(rows, limit=config.spam_side_limit), weight=1.0, target="category")
     fans = datasets.split(datasets.youtube_spam(root), holdout=False)
     fans = [Example(e.text, "general", e.source) for e in fans if e.label == "ham"][:150]
     corpus.add(fans, weight=0.5, target="category")
