@@ -11,6 +11,7 @@ from dmdesk.web.views import (
     settings_channels,
     settings_ownership,
     settings_replies,
+    triage_panel,
 )
 
 ROUTERS = [auth.router, inbox.router, conversation.router, actions.router, search.router]
@@ -19,3 +20,4 @@ ROUTERS.append(dashboard.router)
 ROUTERS.append(contact_panel.router)
 ROUTERS.append(settings_ownership.router)
 ROUTERS.append(settings_channels.router)
+ROUTERS.append(triage_panel.router)
