@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from dmdesk.db.engine import make_engines
 from dmdesk.db.events import PENDING_KEY, PublishedEvent
-from dmdesk.db.writer import Writer, run_in_savepoint
+from dmdesk.db.writer import WriteGroup, Writer, run_in_savepoint
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741  # an item of a grouped write
 
 
 def _no_subscriber(_events: list[PublishedEvent]) -> None:
@@ -42,16 +44,25 @@ class Database:
         with Session(self.read_engine, expire_on_commit=False, autoflush=False) as session:
             yield session
 
-    def write(self, fn: Callable[[Session], T]) -> T:
-        """Run `fn(session)` in a transaction and return its result once committed."""
+    def write(self, fn: Callable[[Session], T], *, bulk: bool = False) -> T:
+        """Run `fn(session)` in a transaction and return its result once committed.
+
+        `bulk=True` (pipeline batches): live writes may go first; keep such writes short.
+        """
         if self.writer.running:
-            return self.writer.submit(fn).result()
+            return self.writer.submit(fn, bulk=bulk).result()
         return self._write_inline(fn)
 
     async def write_async(self, fn: Callable[[Session], T]) -> T:
         if self.writer.running:
             return await self.writer.run_async(fn)
         return self._write_inline(fn)
+
+    async def write_grouped_async(self, group: WriteGroup[I, T], item: I) -> T:
+        """One write of a kind the writer may run set-wise with others of its batch."""
+        if self.writer.running:
+            return await asyncio.wrap_future(self.writer.submit_grouped(group, item))
+        return self._write_inline(lambda s: group.one(s, item))
 
     def _write_inline(self, fn: Callable[[Session], T]) -> T:
         with Session(self.write_engine, expire_on_commit=False) as session:

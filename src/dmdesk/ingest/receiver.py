@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from dmdesk.actions.inbound_queue import EnqueueResult, do_enqueue_delivery
+from dmdesk.actions.inbound_queue import ENQUEUE, Delivery, EnqueueResult
 from dmdesk.connectors.base import Connector, HandshakeReply, PayloadError
 from dmdesk.connectors.registry import CONNECTORS
 from dmdesk.db.database import Database
@@ -81,15 +81,9 @@ class Receiver:
             return routed
         items, delivery_channel = routed
         at = self._clock()
-        result = await self._db.write_async(
-            lambda s: do_enqueue_delivery(
-                s,
-                platform=platform,
-                body=body,
-                at=at,
-                items=items,
-                delivery_channel_id=delivery_channel,
-            )
+        # Grouped: the writer stores a whole batch of deliveries with two INSERTs.
+        result = await self._db.write_grouped_async(
+            ENQUEUE, Delivery(platform, body, at, items, delivery_channel)
         )
         self._count(platform, "accepted", result.accepted)
         self._count(platform, "duplicate", result.duplicates)
