@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dmdesk.actions.automation import do_create_keyword_flow
 from dmdesk.actions.campaigns import do_create_campaign, do_send_campaign
 from dmdesk.actions.consent import consents_of, has_consent, is_opted_out
 from dmdesk.actions.conversations import conversation_tags
+from dmdesk.actions.keyword_flows import do_create_keyword_flow
 from dmdesk.models import Contact, Conversation, Event
 from dmdesk.rules.jobs import run_due_followups
 from dmdesk.services import Services

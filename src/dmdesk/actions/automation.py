@@ -1,4 +1,4 @@
-"""Automation state: rules, their run log, due jobs, keyword flows and webhook deliveries."""
+"""Automation state: rules (webhook secrets sealed), their run log, due jobs, webhook calls."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from dmdesk.models.replies import (
     AutomationRule,
     AutomationRun,
     DueJob,
-    KeywordFlow,
     OutboundWebhookCall,
 )
 
@@ -282,59 +281,6 @@ def due_jobs(session: Session, *, now: datetime, limit: int = 100) -> list[DueJo
 def do_finish_job(session: Session, *, job: DueJob, status: str) -> None:
     job.status = status
     session.flush()
-
-
-def do_create_keyword_flow(
-    session: Session,
-    *,
-    user: User,
-    keyword: str,
-    purpose: str,
-    reply_text: str,
-    at: datetime,
-    **options: Any,
-) -> KeywordFlow:
-    """Options: consent_wording, tag, quick_replies, follow_up_hours, follow_up_text."""
-    require_role(user, Role.SUPERVISOR)
-    from dmdesk.domain.optout import normalise
-
-    word = normalise(keyword)
-    if not word or not purpose.strip() or not reply_text.strip():
-        raise Invalid("a flow needs a keyword, a purpose and a reply", field="keyword")
-    flow = KeywordFlow(
-        workspace_id=user.workspace_id,
-        keyword=word,
-        purpose=purpose.strip(),
-        reply_text=reply_text.strip(),
-        consent_wording=options.get("consent_wording") or "",
-        tag=options.get("tag"),
-        quick_replies=list(options.get("quick_replies") or []),
-        follow_up_hours=options.get("follow_up_hours"),
-        follow_up_text=options.get("follow_up_text"),
-        enabled=True,
-        created_at=at,
-    )
-    session.add(flow)
-    session.flush()
-    _audit(
-        session,
-        user.workspace_id,
-        "automation.flow_created",
-        at,
-        user,
-        {"flow_id": flow.id, "keyword": word},
-    )
-    return flow
-
-
-def flows_of(session: Session, workspace_id: int) -> list[KeywordFlow]:
-    return list(
-        session.scalars(
-            select(KeywordFlow)
-            .where(KeywordFlow.workspace_id == workspace_id)
-            .order_by(KeywordFlow.keyword)
-        )
-    )
 
 
 def do_queue_webhook(

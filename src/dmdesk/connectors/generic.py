@@ -33,7 +33,7 @@ from dmdesk.connectors.base import (
 from dmdesk.domain.clock import ensure_utc
 from dmdesk.domain.enums import Platform
 from dmdesk.domain.inbound import Attachment, ContactRef, InboundMessage, Referral
-from dmdesk.domain.outbound import OutboundMessage, SendResult
+from dmdesk.domain.outbound import OutboundMessage, SendResult, numbered_text
 
 SIGNATURE_HEADER = "X-Dmdesk-Signature"
 
@@ -142,7 +142,10 @@ class GenericConnector:
         payload = json.dumps(
             {
                 "recipient": {"id": message.recipient_id},
-                "text": message.text,
+                "text": numbered_text(message),
+                "quick_replies": [
+                    {"title": q.title, "payload": q.payload} for q in message.quick_replies
+                ],
                 "idempotency_key": message.idempotency_key,
             }
         ).encode()

@@ -260,6 +260,9 @@ def classify_cloud_error(error: GraphError) -> tuple[ErrorClass, float | None]:
     return error_class, _CLOUD_WAITS.get(code, DEFAULT_RATE_LIMIT_WAIT_S)
 
 
+WA_MAX_BUTTONS = 3  # interactive "button": at most 3 reply buttons
+WA_MAX_ROWS = 10  # interactive "list": at most 10 rows in all
+MESSENGER_MAX_QUICK_REPLIES = 13
 _CLOUD_MEDIA = {"image": "image", "video": "video", "audio": "audio", "voice": "audio"}
 
 
@@ -294,19 +297,25 @@ def _cloud_free_form(message: OutboundMessage) -> dict[str, Any]:
             media["caption"] = message.text
         return {"type": kind, kind: media}
     if message.quick_replies:
+        return {"type": "interactive", "interactive": _cloud_interactive(message)}
+    return {"type": "text", "text": {"preview_url": False, "body": message.text}}
+
+
+def _cloud_interactive(message: OutboundMessage) -> dict[str, Any]:
+    """Up to 3 reply buttons (titles <= 20); 4 to 10 choices as a list (row titles <= 24)."""
+    body = {"text": message.text or ""}
+    if len(message.quick_replies) <= WA_MAX_BUTTONS:
         buttons = [
             {"type": "reply", "reply": {"id": q.payload, "title": q.title[:20]}}
-            for q in message.quick_replies[:3]
+            for q in message.quick_replies
         ]
-        return {
-            "type": "interactive",
-            "interactive": {
-                "type": "button",
-                "body": {"text": message.text or ""},
-                "action": {"buttons": buttons},
-            },
-        }
-    return {"type": "text", "text": {"preview_url": False, "body": message.text}}
+        return {"type": "button", "body": body, "action": {"buttons": buttons}}
+    rows = [{"id": q.payload, "title": q.title[:24]} for q in message.quick_replies[:WA_MAX_ROWS]]
+    return {
+        "type": "list",
+        "body": body,
+        "action": {"button": "Choose", "sections": [{"title": "Options", "rows": rows}]},
+    }
 
 
 def send_cloud_message(
@@ -372,8 +381,8 @@ def build_send_payload(
         body["text"] = message.text
     if message.quick_replies:
         body["quick_replies"] = [
-            {"content_type": "text", "title": q.title, "payload": q.payload}
-            for q in message.quick_replies
+            {"content_type": "text", "title": q.title[:20], "payload": q.payload}
+            for q in message.quick_replies[:MESSENGER_MAX_QUICK_REPLIES]
         ]
     if with_metadata and message.idempotency_key:
         # Comes back on the echo, so the echo can be matched to the outbox row.

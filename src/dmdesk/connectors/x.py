@@ -49,7 +49,7 @@ from dmdesk.domain.inbound import (
     InboundMessage,
     UnsupportedEvent,
 )
-from dmdesk.domain.outbound import ErrorClass, OutboundMessage, SendResult
+from dmdesk.domain.outbound import ErrorClass, OutboundMessage, SendResult, numbered_text
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 API_BASE_URL = "https://api.x.com"
@@ -339,7 +339,8 @@ class XConnector:
         url = f"{base}/2/dm_conversations/with/{message.recipient_id}/messages"
         headers = {"Authorization": f"Bearer {config.access_token}"}
         try:
-            resp = client.post(url, json={"text": message.text}, headers=headers)
+            # No buttons in v2 DMs: quick replies become a numbered list.
+            resp = client.post(url, json={"text": numbered_text(message)}, headers=headers)
         except httpx.HTTPError as exc:
             return SendResult(ok=False, error_class="retry", error_message=type(exc).__name__)
         if not resp.is_success:

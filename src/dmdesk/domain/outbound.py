@@ -30,6 +30,15 @@ class OutboundMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def numbered_text(message: OutboundMessage) -> str | None:
+    """Quick replies as a numbered list under the text, for platforms without buttons
+    (X, plain webhooks); the person answers with the number or the title."""
+    if not message.quick_replies:
+        return message.text
+    lines = [f"{i}. {q.title}" for i, q in enumerate(message.quick_replies, start=1)]
+    return "\n\n".join(part for part in (message.text or "", "\n".join(lines)) if part)
+
+
 ErrorClass = Literal["retry", "rate_limited", "window_closed", "unreachable", "auth", "permanent"]
 
 

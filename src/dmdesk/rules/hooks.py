@@ -28,7 +28,7 @@ from dmdesk.domain.optout import (
 )
 from dmdesk.models import Contact, Conversation
 from dmdesk.rules.faq import FaqResponder, wants_person
-from dmdesk.rules.flows import cancel_follow_ups, find_flow, run_flow
+from dmdesk.rules.flows import cancel_follow_ups, find_flow, handle_reply, run_flow, stop_flows
 
 log = logging.getLogger(__name__)
 CSAT_WINDOW = timedelta(days=3)
@@ -74,7 +74,7 @@ class MessageHook:
         def faq(s: Session, c: Conversation, ev: Any, at: datetime) -> bool:
             return self._faq_step(s, c, ev, at, enrichment)
 
-        steps: list[Step] = [_opt_out, _opt_in, _csat, _flow, faq]
+        steps: list[Step] = [_opt_out, _opt_in, _csat, _flow, _flow_reply, faq]
         _guard(session, lambda s: cancel_follow_ups(s, conv.id))
         for step in steps:
             if _guard(session, _bind(step, conv, stored.event, stored.at)):
@@ -148,6 +148,7 @@ def _opt_out(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
         conversation_id=conv.id,
     )
     do_add_tag(s, conv=conv, tag="opted-out", at=at, actor_id=None)
+    stop_flows(s, conv=conv, at=at, reason="opted out")
     _guard(
         s,
         lambda s2: do_send_bot_message(
@@ -191,6 +192,11 @@ def _csat(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
         return False
     do_record_csat_comment(s, survey=survey, comment=ev.text, at=at)
     return True
+
+
+def _flow_reply(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:
+    payload = ev.quick_reply_payload or ev.postback_payload
+    return handle_reply(s, conv=conv, text=ev.text, payload=payload, at=at)
 
 
 def _flow(s: Session, conv: Conversation, ev: Any, at: datetime) -> bool:

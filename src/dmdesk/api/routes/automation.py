@@ -16,6 +16,7 @@ from dmdesk.actions import consent as consent_actions
 from dmdesk.actions import faq as faq_actions
 from dmdesk.actions.csat import do_request_csat
 from dmdesk.api.deps import CallerDep, ServicesDep
+from dmdesk.api.routes import flows as flow_routes
 from dmdesk.domain.errors import Invalid, NotFound
 from dmdesk.models import Contact
 from dmdesk.models.replies import AutomationRule, FaqEntry
@@ -24,6 +25,7 @@ from dmdesk.rules.engine import RuleEngine
 from dmdesk.rules.faq import FaqResponder
 
 router = APIRouter(tags=["automation"])
+router.include_router(flow_routes.router)
 
 
 class RuleIn(BaseModel):
@@ -35,17 +37,6 @@ class RuleIn(BaseModel):
 class DryRunIn(BaseModel):
     definition: RuleDefinition
     conversation_id: int
-
-
-class FlowIn(BaseModel):
-    keyword: str = Field(max_length=64)
-    purpose: str = Field(max_length=64)
-    reply_text: str = Field(max_length=5000)
-    consent_wording: str = Field(default="", max_length=2000)
-    tag: str | None = Field(default=None, max_length=64)
-    quick_replies: list[str] = Field(default_factory=list, max_length=10)
-    follow_up_hours: float | None = Field(default=None, gt=0, le=24 * 30)
-    follow_up_text: str | None = Field(default=None, max_length=5000)
 
 
 class CampaignIn(BaseModel):
@@ -191,42 +182,6 @@ def dry_run(body: DryRunIn, services: ServicesDep, caller: CallerDep) -> dict[st
     with services.db.session() as s:
         conv = access_conversation(s, caller.user, body.conversation_id)
         return engine.dry_run(s, body.definition, conv)
-
-
-@router.get("/automation/flows")
-def list_flows(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
-    with services.db.session() as s:
-        return {
-            "items": [
-                {
-                    "id": f.id,
-                    "keyword": f.keyword,
-                    "purpose": f.purpose,
-                    "reply_text": f.reply_text,
-                    "tag": f.tag,
-                    "enabled": f.enabled,
-                    "follow_up_hours": f.follow_up_hours,
-                }
-                for f in auto.flows_of(s, caller.user.workspace_id)
-            ]
-        }
-
-
-@router.post("/automation/flows", status_code=201)
-def create_flow(body: FlowIn, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
-    options = body.model_dump(exclude={"keyword", "purpose", "reply_text"})
-    flow = services.db.write(
-        lambda s: auto.do_create_keyword_flow(
-            s,
-            user=caller.user,
-            keyword=body.keyword,
-            purpose=body.purpose,
-            reply_text=body.reply_text,
-            at=services.clock(),
-            **options,
-        )
-    )
-    return {"id": flow.id, "keyword": flow.keyword}
 
 
 @router.get("/contacts/{contact_id}/consents")

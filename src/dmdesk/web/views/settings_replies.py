@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dmdesk.actions import faq as faq_actions
 from dmdesk.actions import governance as gov
 from dmdesk.actions import replies as reply_actions
-from dmdesk.actions.automation import flows_of
+from dmdesk.actions.keyword_flows import flows_of
 from dmdesk.auth import Caller
 from dmdesk.domain.errors import DomainError
 from dmdesk.models.replies import AutomationRule
