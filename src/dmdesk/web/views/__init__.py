@@ -11,6 +11,7 @@ from dmdesk.web.views import (
     settings_channels,
     settings_ownership,
     settings_replies,
+    settings_triage,
     triage_panel,
 )
 
@@ -21,3 +22,4 @@ ROUTERS.append(contact_panel.router)
 ROUTERS.append(settings_ownership.router)
 ROUTERS.append(settings_channels.router)
 ROUTERS.append(triage_panel.router)
+ROUTERS.append(settings_triage.router)
