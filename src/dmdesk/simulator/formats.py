@@ -46,6 +46,8 @@ def meta_message(account: SimAccount, step: ScriptStep, *, platform: str) -> dic
     message: dict[str, Any] = {"mid": message_id(platform, step.seq)}
     if step.text:
         message["text"] = step.text
+    if step.kind == "quick_reply":
+        message["quick_reply"] = {"payload": step.payload or ""}
     if step.kind == "image":
         message["attachments"] = [{"type": "image", "payload": {"url": step.image_url}}]
     if step.kind == "story_reply" and platform == "instagram":
@@ -87,6 +89,14 @@ def whatsapp_message(account: SimAccount, step: ScriptStep) -> dict[str, Any]:
         if step.text:
             image["caption"] = step.text
         message.update(type="image", image=image)
+    elif step.kind == "quick_reply":
+        # A tap on an interactive reply button; the context is the desk's message.
+        reply = {"id": step.payload or "", "title": step.text or ""}
+        message.update(
+            type="interactive", interactive={"type": "button_reply", "button_reply": reply}
+        )
+        if step.target_message_id:
+            message["context"] = {"from": account.account_id, "id": step.target_message_id}
     else:
         message.update(type="text", text={"body": step.text or ""})
     contact = {"profile": {"name": step.person.name}, "wa_id": wa_id}
@@ -117,6 +127,8 @@ def telegram_update(step: ScriptStep) -> dict[str, Any]:
             "new_reaction": [{"type": "emoji", "emoji": step.emoji or "👍"}],
         }
         return {"update_id": update_id, "message_reaction": reaction}
+    if step.kind == "quick_reply":
+        return {"update_id": update_id, "callback_query": _telegram_tap(step, user, chat, date)}
     message: dict[str, Any] = {"message_id": step.seq, "from": user, "chat": chat, "date": date}
     if step.kind == "image":
         message["photo"] = [
@@ -140,6 +152,28 @@ def telegram_update(step: ScriptStep) -> dict[str, Any]:
     else:
         message["text"] = step.text or ""
     return {"update_id": update_id, "message": message}
+
+
+def _telegram_tap(
+    step: ScriptStep, user: dict[str, Any], chat: dict[str, Any], date: int
+) -> dict[str, Any]:
+    """A tap on an inline-keyboard button of the desk's message (callback_query)."""
+    target = (step.target_message_id or f"{chat['id']}:{step.seq}").rsplit(":", 1)[-1]
+    button = {"text": step.text or "", "callback_data": step.payload or ""}
+    bot_message = {
+        "message_id": int(target),
+        "chat": chat,
+        "date": date,
+        "text": "",
+        "reply_markup": {"inline_keyboard": [[button]]},
+    }
+    return {
+        "id": f"40{step.seq:017d}",
+        "from": user,
+        "message": bot_message,
+        "chat_instance": f"-{chat['id']}",
+        "data": step.payload or "",
+    }
 
 
 def x_users(account: SimAccount, step: ScriptStep) -> dict[str, Any]:

@@ -81,6 +81,22 @@ def conversation(
     return steps
 
 
+def tap(
+    person: Person,
+    *,
+    seq: int,
+    at: datetime,
+    title: str,
+    payload: str,
+    target_message_id: str | None = None,
+) -> ScriptStep:
+    """The person taps the quick reply `title` (carrying `payload`) under a desk message.
+    X shows quick replies as a numbered list, so there the person types the title."""
+    return ScriptStep(
+        "quick_reply", person, seq, at, title, payload=payload, target_message_id=target_message_id
+    )
+
+
 def meta_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-StepKind = Literal["text", "image", "story_reply", "reaction"]
+StepKind = Literal["text", "image", "story_reply", "reaction", "quick_reply"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class Person:
 class ScriptStep:
     """One thing a person does. `seq` is unique per run and derives the platform message id;
     a reaction targets `target_message_id` (a platform id) or else the person's message
-    `target_seq`."""
+    `target_seq`. A quick_reply is a tap on the button titled `text` that carries `payload`,
+    on the desk's message `target_message_id` (Telegram: "<chat id>:<message id>")."""
 
     kind: StepKind
     person: Person
@@ -43,6 +44,7 @@ class ScriptStep:
     target_seq: int | None = None
     target_message_id: str | None = None
     image_url: str = "https://cdn.example.invalid/sim/photo.jpg"
+    payload: str | None = None
 
     def story_id(self) -> str:
         return f"1800000000{self.seq:07d}"
