@@ -7,7 +7,6 @@ sentiment, priority. Any text (None, empty, emoji-only, huge) gets a verdict, ne
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from dmdesk.domain.enums import Category, Priority
 from dmdesk.domain.triage import KeywordRule, RuleHit, SpamVerdict, TriageVerdict
 from dmdesk.triage import rules as rules_step
 from dmdesk.triage.category import CategoryGuess, guess_category
-from dmdesk.triage.features import analyze
+from dmdesk.triage.features import feature_counts
 from dmdesk.triage.language import detect_language
 from dmdesk.triage.linear import LinearModel, Vector
 from dmdesk.triage.links import find_links
@@ -67,7 +66,7 @@ class TriageEngine:
         lang = detect_language(body)
         pii = find_pii(body)
         links = find_links(body, brand_names=brand_names)
-        vec = self.category_model.vector(Counter(analyze(body)))
+        vec = self.category_model.vector(feature_counts(body))
         spam = judge_spam(
             body,
             model_score=self.spam_probability(vec),

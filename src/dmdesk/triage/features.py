@@ -10,12 +10,14 @@ import re
 import unicodedata
 from collections import Counter
 from itertools import pairwise
+from typing import NamedTuple
 
 from dmdesk.triage.normalize import strip_invisible
 from dmdesk.triage.sentiment import NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
 
 MAX_CHARS = 1000
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ly|io|co|me|xyz|top|info)\S*")
+_URL_HINT = re.compile(r"\.(?:com|net|org|ly|io|co|me|xyz|top|info)")  # every bare _URL has one
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _DIGITS = re.compile(r"\d")
@@ -30,10 +32,17 @@ LEXICON = (
 
 def prepare(text: str) -> str:
     """Lower-cased, NFKC, invisible characters dropped, links/e-mails/handles/digits tokenised."""
-    text = unicodedata.normalize("NFKC", strip_invisible(text[: MAX_CHARS * 2]))[:MAX_CHARS]
-    text = _EMAIL.sub(" zzemail ", text)
-    text = _URL.sub(" zzurl ", text)
-    text = _MENTION.sub(" ", text)
+    text = text[: MAX_CHARS * 2]
+    if not text.isascii():  # ASCII has no invisible characters and is its own NFKC form
+        text = unicodedata.normalize("NFKC", strip_invisible(text))
+    text = text[:MAX_CHARS]
+    # each substitution is skipped when the character it needs is absent (same result)
+    if "@" in text:
+        text = _EMAIL.sub(" zzemail ", text)
+    if "://" in text or "www." in text or _URL_HINT.search(text):
+        text = _URL.sub(" zzurl ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
     text = _DIGITS.sub("0", text.lower())
     return _REPEAT.sub(r"\1\1", text)
 
@@ -43,23 +52,65 @@ def words(prepared: str) -> list[str]:
 
 
 CHAR_NGRAMS = (3, 4)
+_TOKEN_CACHE_SIZE = 100_000
+
+
+class _Token(NamedTuple):
+    """What a token contributes, computed once per distinct token and then reused."""
+
+    word: str
+    pair_head: str
+    grams3: tuple[str, ...]
+    grams4: tuple[str, ...]
+    grams: tuple[str, ...]
+
+
+_TOKENS: dict[str, _Token] = {}
+
+
+def _char_grams(token: str, n: int) -> tuple[str, ...]:
+    if len(token) < 3 or len(token) > 30:
+        return ()
+    padded = f"<{token}>"
+    return tuple(padded[i : i + n] for i in range(len(padded) - n + 1))
+
+
+def _token(token: str) -> _Token:
+    entry = _TOKENS.get(token)
+    if entry is None:
+        if len(_TOKENS) >= _TOKEN_CACHE_SIZE:
+            _TOKENS.clear()
+        g3, g4 = _char_grams(token, 3), _char_grams(token, 4)
+        entry = _TOKENS[token] = _Token(f"w:{token}", f"b:{token} ", g3, g4, g3 + g4)
+    return entry
 
 
 def analyze(text: str) -> list[str]:
     """Feature names: `w:` words, `b:` word pairs, `x:` lexicon cues (negative / positive /
     negation words), and unprefixed char 3-4-grams inside `<word>` (they never contain `:`
-    or a space, so they cannot collide with the others)."""
+    or a space, so they cannot collide with the others).
+
+    The per-token strings are cached: the list is the same, built with less work, and its
+    strings keep their hashes for the vocabulary look-up."""
     toks = words(prepare(text))
-    feats = list(map("w:".__add__, toks))
-    feats += [f"b:{a} {b}" for a, b in pairwise(toks)]
-    feats += [cue for t in toks if (cue := LEXICON.get(t)) is not None]
-    for t, reps in Counter(toks).items():
-        if len(t) < 3 or len(t) > 30:
-            continue
-        padded = f"<{t}>"
-        for n in CHAR_NGRAMS:
-            feats += [padded[i : i + n] for i in range(len(padded) - n + 1)] * reps
+    counts = Counter(toks)
+    entries = {t: _token(t) for t in counts}
+    feats = [entries[t].word for t in toks]
+    feats += [entries[a].pair_head + b for a, b in pairwise(toks)]
+    feats += filter(None, map(LEXICON.get, toks))
+    for t, reps in counts.items():
+        entry = entries[t]
+        if reps == 1:
+            feats += entry.grams
+        else:
+            feats += entry.grams3 * reps
+            feats += entry.grams4 * reps
     return feats
+
+
+def feature_counts(text: str) -> Counter[str]:
+    """`Counter(analyze(text))`: what the linear models read."""
+    return Counter(analyze(text))
 
 
 def is_readable(feature: str) -> bool:

@@ -7,6 +7,8 @@ text is scored on short lists of frequent function words and a few tell-tale let
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 _SCRIPTS = (
@@ -62,20 +64,36 @@ class LanguageGuess:
     confidence: float
 
 
-_SCRIPT_RE = tuple((re.compile(f"[{lo}-{hi}]"), lang) for lo, hi, lang in _SCRIPTS)
 _LETTER = re.compile(r"[^\W\d_]")
+_BY_START = sorted(range(len(_SCRIPTS)), key=lambda k: _SCRIPTS[k][0])
+_SORTED_STARTS = [_SCRIPTS[k][0] for k in _BY_START]
+
+
+def _range_counts(text: str) -> list[int]:
+    """How many characters of `text` fall in each range of `_SCRIPTS` (in that order)."""
+    per_range = [0] * len(_SCRIPTS)
+    for ch, n in Counter(text).items():
+        if ch < "\u0370":
+            continue
+        pos = bisect_right(_SORTED_STARTS, ch) - 1
+        if pos >= 0:
+            k = _BY_START[pos]
+            if ch <= _SCRIPTS[k][1]:
+                per_range[k] += n
+    return per_range
 
 
 def _script_language(text: str) -> tuple[str, float] | None:
     if text.isascii():
         return None
     counts: dict[str, int] = {}
-    for pattern, lang in _SCRIPT_RE:
-        n = len(pattern.findall(text))
+    for (_, _, lang), n in zip(_SCRIPTS, _range_counts(text), strict=True):
         if n:
             counts[lang] = counts.get(lang, 0) + n
+    if not counts:
+        return None
     letters = len(_LETTER.findall(text))
-    if not counts or letters == 0:
+    if letters == 0:
         return None
     lang, n = max(counts.items(), key=lambda kv: kv[1])
     if n / letters < 0.5:
@@ -96,20 +114,22 @@ def detect_language(text: str) -> LanguageGuess:
     by_script = _script_language(sample)
     if by_script is not None:
         return LanguageGuess(*by_script)
-    words = _WORD.findall(sample.lower())
+    lowered = sample.lower()
+    words = _WORD.findall(lowered)
     if not words:
         return LanguageGuess("und", 0.0)
     scores = dict.fromkeys(_STOPWORDS, 0.0)
-    for w in words:
-        for lang in _STOP.get(w, ()):
+    for langs in filter(None, map(_STOP.get, words)):
+        for lang in langs:
             scores[lang] += 1
-    lowered = sample.lower()
-    for lang, letters in _LETTERS.items():
-        scores[lang] += sum(0.5 for ch in letters if ch in lowered)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0] != "en"))
-    (best, top), (_, second) = ranked[0], ranked[1]
+    if not lowered.isascii():  # the tell-tale letters are all outside ASCII
+        for lang, letters in _LETTERS.items():
+            scores[lang] += sum(0.5 for ch in letters if ch in lowered)
+    top, second = sorted(scores.values(), reverse=True)[:2]
     if top == 0:
         return LanguageGuess("und", 0.0)
+    # ties go to English, then to the first language listed
+    best = "en" if scores["en"] == top else next(k for k, v in scores.items() if v == top)
     margin = (top - second) / top
     coverage = min(1.0, top / max(len(words), 1) * 2.5)
     return LanguageGuess(best, round(0.3 + 0.35 * margin + 0.35 * coverage, 3))

@@ -213,8 +213,8 @@ def find_links(text: str, *, brand_names: tuple[str, ...] = ()) -> tuple[LinkFin
     """Every link and bare domain, de-duplicated, each with its flags."""
     if "." not in text:
         return ()
-    hidden = bool(ZERO_WIDTH.search(text))
-    visible = ZERO_WIDTH.sub("", text)
+    hidden = not text.isascii() and bool(ZERO_WIDTH.search(text))
+    visible = ZERO_WIDTH.sub("", text) if hidden else text
     own = tuple(fold_confusables(b).replace(" ", "") for b in brand_names if b.strip())
     brands = own + BRANDS
     found: dict[str, LinkFinding] = {}

@@ -88,11 +88,15 @@ _FOLD = str.maketrans(_CONFUSABLES)
 
 def strip_invisible(text: str) -> str:
     """Drop zero-width and bidi control characters used to split words and links."""
+    if text.isascii():  # O(1) in CPython; every invisible character is outside ASCII
+        return text
     return ZERO_WIDTH.sub("", text)
 
 
 def fold_confusables(text: str) -> str:
     """NFKC, lower case, and map look-alike letters from other scripts to ASCII."""
+    if text.isascii():  # ASCII is its own NFKC form and holds no look-alikes to fold
+        return text.lower()
     return unicodedata.normalize("NFKC", strip_invisible(text)).translate(_FOLD).lower()
 
 
@@ -105,6 +109,8 @@ def skeleton(label: str) -> str:
 
 def has_mixed_scripts(word: str) -> bool:
     """True when a word mixes Latin letters with Cyrillic or Greek ones."""
+    if word.isascii():
+        return False
     scripts = set()
     for ch in word:
         if ch.isalpha():

@@ -45,8 +45,9 @@ def decide_priority(
     reasons = [f"{category.value} starts at {priority.value}"]
     if category is Category.SPAM:
         return priority, tuple(reasons)
-    cue = _URGENT.search(text[:5000].lower())
-    if cue and category in (Category.SUPPORT, Category.COMPLAINT):
+    time_critical = category in (Category.SUPPORT, Category.COMPLAINT)
+    cue = _URGENT.search(text[:5000].lower()) if time_critical else None
+    if cue:
         priority = Priority.URGENT
         reasons.append(f"time-critical: '{cue.group().strip()}'")
     elif sentiment <= STRONGLY_NEGATIVE:

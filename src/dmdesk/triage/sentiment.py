@@ -231,22 +231,36 @@ def _label(score: float) -> SentimentLabel:
 def analyse_sentiment(text: str) -> Sentiment:
     """Lexicon score squashed with tanh; "!!!" and capitals amplify, negation flips."""
     tokens = _TOKEN.findall(text[:2000])
-    total, hits, prev = 0.0, [], ("", "")
-    shouting = sum(t.isupper() and len(t) > 2 for t in tokens) >= 2
-    for tok in tokens:
-        low = tok.lower()
+    lows = list(map(str.lower, tokens))
+    if _WEIGHTS.keys().isdisjoint(lows) and _EMOJI.keys().isdisjoint(tokens):
+        return _NEUTRAL  # no scored word: the total stays 0 whatever else is there
+    total, hits = 0.0, []
+    for i in _scored_positions(tokens, lows):
+        tok, low = tokens[i], lows[i]
         weight = _WEIGHTS.get(low, _EMOJI.get(tok, 0.0))
         if weight:
-            if prev[0] in _INTENSIFIERS or prev[1] in _INTENSIFIERS:
+            before = lows[max(0, i - 2) : i]
+            if not _INTENSIFIERS.isdisjoint(before):
                 weight *= 1.5
-            if prev[0] in _NEGATORS or prev[1] in _NEGATORS:
+            if not _NEGATORS.isdisjoint(before):
                 weight *= -0.6
             total += weight
             hits.append(low)
-        elif low.startswith(("!!", "??")) and total < 0:
+        elif total < 0:
             total -= 0.5
-        prev = (low, prev[0])
-    if shouting and total < 0:
-        total *= 1.3
+    if total < 0 and sum(t.isupper() and len(t) > 2 for t in tokens) >= 2:
+        total *= 1.3  # shouting
     score = math.tanh(total / 2.5)
     return Sentiment(round(score, 4), _label(score), tuple(dict.fromkeys(hits))[:5])
+
+
+_NEUTRAL = Sentiment(0.0, "neutral", ())
+
+
+def _scored_positions(tokens: list[str], lows: list[str]) -> list[int]:
+    """Tokens that can move the score: lexicon words, emoji, and runs of "!!" or "??"."""
+    return [
+        i
+        for i, low in enumerate(lows)
+        if low in _WEIGHTS or tokens[i] in _EMOJI or low.startswith(("!!", "??"))
+    ]
