@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,13 @@ def test_iban_checks() -> None:
     assert not iban_ok("GB82WEST12345698765433")
     assert kinds("pay to DE89 3704 0044 0532 0130 00 please") == ["iban"]
     assert "iban" not in kinds("pay to GB82WEST12345698765433 please")
+
+
+@pytest.mark.parametrize("letter", ["İ", "ı", "ſ", "\u212a"])
+def test_iban_candidate_with_a_letter_that_folds_to_ascii(letter: str) -> None:
+    """Case-insensitive [A-Z] also matches these four; they used to raise ValueError."""
+    assert not iban_ok(f"GB82WEST1234569876543{letter}")
+    assert kinds(f"IBAN GB82 WEST 1234 5698 7654 32 {letter}yi günler") == ["iban"]
 
 
 def test_email_and_phone() -> None:

@@ -42,7 +42,10 @@ def iban_ok(iban: str) -> bool:
     if not 15 <= len(code) <= 34 or not code[:2].isalpha() or not code[2:4].isdigit():
         return False
     moved = code[4:] + code[:4]
-    number = "".join(str(int(ch, 36)) for ch in moved)
+    try:
+        number = "".join(str(int(ch, 36)) for ch in moved)
+    except ValueError:  # "İ", "ı", "ſ" and the Kelvin sign match [A-Z] case-insensitively
+        return False
     return int(number) % 97 == 1
 
 
