@@ -124,3 +124,33 @@ def test_order_number_in_a_dm_is_linked(client: Any, services: Services, seeded:
         assert s.scalars(select(Event.type).where(Event.type == "order.linked")).all()
     card = client.get(f"/api/v1/people/{person_id}", headers=seeded.admin()).json()
     assert [o["number"] for o in card["orders"]] == ["A-1001"]
+
+
+def test_new_orders_are_linked_to_the_person_by_id_email_or_phone(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    """A regression: looking the person up used to flush the half-filled new order."""
+    pid = contact_of(services, dm(services, seeded, "l1", sender="lnk")).person_id
+    client.patch(
+        f"/api/v1/people/{pid}",
+        json={"email": "lina@example.org", "phone": "+44 20 7946 0111"},
+        headers=seeded.admin(),
+    )
+    csv = (
+        "order_id,status,value,currency,ordered_at,person_id,email,phone\n"
+        f"L-1,paid,1,EUR,2026-11-01,{pid},,\n"
+        "L-2,paid,2,EUR,2026-11-01,,lina@example.org,\n"
+        "L-3,paid,3,EUR,2026-11-01,,,+442079460111\n"
+        "L-4,paid,4,EUR,2026-11-01,,nobody@example.org,\n"
+    )
+    done = client.post(
+        "/api/v1/orders/import",
+        content=csv,
+        headers={**seeded.admin(), "Content-Type": "text/csv"},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["imported"] == 4
+    with services.db.session() as s:
+        rows = s.execute(select(Order.number, Order.person_id)).all()
+    linked = {row[0]: row[1] for row in rows}
+    assert linked == {"L-1": pid, "L-2": pid, "L-3": pid, "L-4": None}

@@ -183,6 +183,8 @@ def upsert_order(
 ) -> bool:
     """Create or update one order by its number; True when it was new."""
     number = str(values["order_id"])
+    # Looked up before a new order joins the session: a query would flush it half-filled.
+    person_id = _find_person(session, workspace_id, values)
     order = session.scalars(
         select(Order).where(Order.workspace_id == workspace_id, Order.number == number)
     ).first()
@@ -193,7 +195,7 @@ def upsert_order(
     order.status, order.value = values["status"], values["value"]
     order.currency, order.ordered_at = values["currency"], values["ordered_at"]
     order.items = values.get("items", order.items)
-    order.person_id = _find_person(session, workspace_id, values) or order.person_id
+    order.person_id = person_id or order.person_id
     order.updated_at = at
     session.flush()
     record_event(
