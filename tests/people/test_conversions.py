@@ -199,3 +199,34 @@ def test_lifecycle_and_qualification_are_events(
         ("contact.stage_changed", conv),
         ("lead.qualified", conv),
     ]
+
+
+def test_qualified_leads_and_conversions_are_reported(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    """ "Qualified" and the conversions credited to DMs reach the metrics report."""
+    conv, _path = _link(client, services, seeded)
+    dm(services, seeded, "c2", sender="u2", text="just browsing")  # neither qualified nor sold
+    h = seeded.agent()
+    pid = client.get(f"/api/v1/conversations/{conv}", headers=h).json()["contact"]["id"]
+    person = client.get(f"/api/v1/contacts/{pid}/person", headers=h).json()["person"]["id"]
+    client.post(
+        f"/api/v1/people/{person}/qualify",
+        headers=h,
+        json={"qualified": True, "conversation_id": conv, "fields": {"need": "scarves"}},
+    )
+    client.post(
+        f"/api/v1/conversations/{conv}/conversions",
+        headers=h,
+        json={"type": "purchase", "value": "40", "currency": "EUR"},
+    )
+    day = services.clock().date().isoformat()
+    report = client.get(
+        "/api/v1/reports/summary", params={"from": day, "to": day}, headers=seeded.admin()
+    )
+    assert report.status_code == 200, report.text
+    metrics = report.json()["metrics"]
+    assert metrics["lead_qualification_rate"]["qualified"] == 1
+    assert metrics["lead_qualification_rate"]["n"] == 2
+    assert metrics["conversion_rate"]["converted"] == 1
+    assert metrics["conversion_rate"]["value"] == 40.0
