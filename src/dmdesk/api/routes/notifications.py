@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from dmdesk.access import access_conversation
@@ -34,6 +34,8 @@ class PreferencesIn(BaseModel):
 
 
 class BrowserPreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     assignment: bool | None = None
     mention: bool | None = None
     sla: bool | None = None
