@@ -1,7 +1,7 @@
 """Report benchmark: the summary report over 1M conversations / 10M messages a year.
 
-    .venv/bin/python bench/report_bench.py --db sqlite --db postgres [--conversations N]
-        [--raw] [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres]
+    .venv/bin/python -m bench.report_bench --db sqlite --db postgres [--conversations N]
+        [--raw] [--reuse] [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres]
 
 Generates a year of synthetic history (5 channels, 4 teams, 20 agents, 6 categories;
 per conversation 5 inbound messages, 4 human replies, 1 bot reply, first/next reply and
@@ -18,21 +18,26 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.pool import NullPool
 
+from bench.report_bench_raw import NOW, drop_constraints, insert_raw_copy, rebuild_indexes
 from dmdesk.db.database import Database
 from dmdesk.db.migrate import upgrade
 from dmdesk.metrics import definitions as d
-from dmdesk.metrics.service import summary_with_trend
+from dmdesk.metrics.now import now_strip
+from dmdesk.metrics.service import refresh, summary_with_trend
 from dmdesk.models import Channel, Event, Message, Team, User, Workspace
 from dmdesk.models.metrics import MetricCursor
+from dmdesk.web.views.dashboard import _charts, _tables
 
 YEAR_START = date(2025, 1, 1)
 CHANNELS, TEAMS, AGENTS = 5, 4, 20
@@ -212,6 +217,9 @@ def bulk(engine: Any, table: str, columns: tuple[str, ...], rows: Iterator[tuple
                 for row in rows:
                     copy.write_row(row)
                     count += 1
+                    if count % 200_000 == 0:
+                        print(f"\r  {table}: {count:,} rows", end="", file=sys.stderr, flush=True)
+            print(f"\r  {table}: {count:,} rows", file=sys.stderr, flush=True)
         else:
             marks = ", ".join("?" for _ in columns)
             batch: list[tuple[Any, ...]] = []
@@ -309,13 +317,29 @@ def load(url: str, n: int, *, raw: bool) -> dict[str, float]:
             ],
         )
     t = time.perf_counter()
+    rebuild: list[str] = []
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            rebuild = drop_constraints(conn, ("metric_cells", "metric_hourly"))
     rows = bulk(engine, "metric_cells", (*CELL_COLUMNS, "n", "total", "hist"), cells(contributions))
     rows += bulk(engine, "metric_hourly", (*CELL_COLUMNS, "hour", "n"), hourly(contributions))
+    if rebuild:
+        raw_conn = engine.raw_connection()
+        try:
+            rebuild_indexes(raw_conn.cursor(), raw_conn, rebuild)
+        finally:
+            raw_conn.close()
     with engine.begin() as conn:
         conn.execute(insert(MetricCursor), [{"name": "rollups", "last_event_id": 0}])
     timings["rollup_rows"] = rows
     timings["rollups_insert_s"] = time.perf_counter() - t
-    if raw:
+    if raw and engine.dialect.name == "postgresql":
+        t = time.perf_counter()
+        timings.update(insert_raw_copy(engine, n))
+        with engine.begin() as conn:  # the rollups stand for these events: nothing to fold
+            conn.execute(text("UPDATE metric_cursor SET last_event_id = :n"), {"n": n * 10})
+        timings["raw_insert_s"] = time.perf_counter() - t
+    elif raw:
         t = time.perf_counter()
         timings["raw_rows"] = insert_raw(engine, n)
         with engine.begin() as conn:  # the rollups stand for these events: nothing to fold
@@ -427,37 +451,72 @@ def _message(mid: int, conv: int, at: datetime, inbound: bool) -> dict[str, Any]
     }
 
 
-def time_reports(url: str, repeats: int = 5) -> dict[str, Any]:
-    year = d.ReportFilter(YEAR_START, date(2025, 12, 31))
-    cases = {
-        "year": year,
-        "month": d.ReportFilter(date(2025, 6, 1), date(2025, 6, 30)),
-        "year_business": d.ReportFilter(YEAR_START, date(2025, 12, 31), d.HoursMode.BUSINESS),
-        "year_channel_agent": d.ReportFilter(
-            YEAR_START, date(2025, 12, 31), channel_id=2, agent_id=7
-        ),
-        "quarter_edges": d.ReportFilter(date(2025, 2, 10), date(2025, 5, 20)),
-    }
-    out: dict[str, Any] = {}
-    for name, flt in cases.items():
-        db = Database(url)  # a new engine: the cold run opens connections and reads pages
-        t = time.perf_counter()
-        result = summary_with_trend(db, 1, flt)
-        cold = time.perf_counter() - t
-        warm = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            summary_with_trend(db, 1, flt)
-            warm.append(time.perf_counter() - t)
-        db.close()
-        frt = result["metrics"]["first_response_time"]
-        out[name] = {
-            "cold_s": round(cold, 3),
-            "warm_median_s": round(statistics.median(warm), 3),
-            "frt_n": frt["n"],
-            "frt_median_s": frt["median_s"],
-        }
+def _dashboard(db: Database, flt: d.ReportFilter) -> dict[str, Any]:
+    """What `/dashboard` computes: the summary with trend, charts and four breakdowns."""
+    services: Any = SimpleNamespace(db=db)
+    out = summary_with_trend(db, 1, flt)
+    _charts(services, 1, flt)
+    _tables(services, 1, flt)
     return out
+
+
+def _now_strip(db: Database, _flt: d.ReportFilter) -> dict[str, Any]:
+    refresh(db)
+    with db.session() as s:
+        return now_strip(s, 1, now=NOW)
+
+
+def _timed(run: Any, url: str, flt: d.ReportFilter, repeats: int) -> dict[str, Any]:
+    db = Database(url)  # a new engine: the cold run opens connections and reads pages
+    t, c = time.perf_counter(), time.process_time()
+    result = run(db, flt)
+    cold, cold_cpu = time.perf_counter() - t, time.process_time() - c
+    warm, warm_cpu = [], []
+    for _ in range(repeats):
+        t, c = time.perf_counter(), time.process_time()
+        run(db, flt)
+        warm.append(time.perf_counter() - t)
+        warm_cpu.append(time.process_time() - c)
+    db.close()
+    out = {
+        "cold_s": round(cold, 3),
+        "warm_median_s": round(statistics.median(warm), 3),
+        "cold_cpu_s": round(cold_cpu, 3),
+        "warm_cpu_s": round(statistics.median(warm_cpu), 3),
+    }
+    if "metrics" in result:
+        frt = result["metrics"]["first_response_time"]
+        out.update(frt_n=frt["n"], frt_median_s=frt["median_s"])
+    else:
+        out["now"] = {k: result[k] for k in ("open_conversations", "awaiting_first_reply")}
+    return out
+
+
+def time_reports(url: str, repeats: int = 5) -> dict[str, Any]:
+    """Cold and warm wall time, and the client process's CPU time (the database server's
+    is not included), for the summary, the whole dashboard and the NOW strip."""
+    year = d.ReportFilter(YEAR_START, date(2025, 12, 31))
+    cases: dict[str, tuple[Any, d.ReportFilter]] = {
+        "year": (_summary, year),
+        "month": (_summary, d.ReportFilter(date(2025, 6, 1), date(2025, 6, 30))),
+        "year_business": (
+            _summary,
+            d.ReportFilter(YEAR_START, date(2025, 12, 31), d.HoursMode.BUSINESS),
+        ),
+        "year_channel_agent": (
+            _summary,
+            d.ReportFilter(YEAR_START, date(2025, 12, 31), channel_id=2, agent_id=7),
+        ),
+        "quarter_edges": (_summary, d.ReportFilter(date(2025, 2, 10), date(2025, 5, 20))),
+        "dashboard_week": (_dashboard, d.ReportFilter(date(2025, 12, 25), date(2025, 12, 31))),
+        "dashboard_year": (_dashboard, year),
+        "now_strip": (_now_strip, year),
+    }
+    return {name: _timed(run, url, flt, repeats) for name, (run, flt) in cases.items()}
+
+
+def _summary(db: Database, flt: d.ReportFilter) -> dict[str, Any]:
+    return summary_with_trend(db, 1, flt)
 
 
 def main() -> None:
@@ -467,11 +526,19 @@ def main() -> None:
     parser.add_argument("--raw", action="store_true")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     parser.add_argument("--sqlite-path", default="/tmp/dmdesk_report_bench.db")
+    parser.add_argument("--reuse", action="store_true", help="time the last loaded database")
     args = parser.parse_args()
     for kind in args.db or ["sqlite"]:
-        url = fresh_url(kind, args.pg_url, args.sqlite_path)
-        loaded = load(url, args.conversations, raw=args.raw)
-        print(kind, {k: round(v, 1) for k, v in loaded.items()}, flush=True)
+        if args.reuse:
+            url = (
+                f"sqlite:///{args.sqlite_path}"
+                if kind == "sqlite"
+                else args.pg_url.rsplit("/", 1)[0] + "/dmdesk_bench"
+            )
+        else:
+            url = fresh_url(kind, args.pg_url, args.sqlite_path)
+            loaded = load(url, args.conversations, raw=args.raw)
+            print(kind, {k: round(v, 1) for k, v in loaded.items()}, flush=True)
         for name, figures in time_reports(url).items():
             print(f"  {kind} {name}: {figures}", flush=True)
 

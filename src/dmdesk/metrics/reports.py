@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, cast, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from dmdesk.metrics import definitions as d
@@ -51,18 +51,42 @@ class Bag:
         return Distribution.merge(b for m in metrics for b in self.blobs.get(m, ()))
 
 
-def _where_slice(query: Select[*Ts], flt: d.ReportFilter, *, open_dim: str | None) -> Select[*Ts]:
+def _where_slice(
+    query: Select[*Ts], flt: d.ReportFilter, *, open_dim: str | None, values: Sequence[Any] = ()
+) -> Select[*Ts]:
+    """Fix every dimension to the filter's slice; `open_dim` takes `values` instead (an
+    IN list, not "!= all": that lets the primary-key index seek each value's range)."""
     dims = flt.slice()
     fixed = {"channel": dims.channel_id, "team": dims.team_id, "agent": dims.agent_id,
              "category": dims.category}  # fmt: skip
     for name, column in _DIM_COLUMN.items():
         if name == open_dim:
-            query = query.where(column != (d.ALL_CATEGORY if name == "category" else d.ALL_ID))
-            if fixed[name] not in (d.ALL_ID, d.ALL_CATEGORY):
-                query = query.where(column == fixed[name])
+            query = query.where(column.in_(list(values)))
         else:
             query = query.where(column == fixed[name])
     return query
+
+
+def open_values(session: Session, workspace_id: int, flt: d.ReportFilter, by: str) -> list[Any]:
+    """The values of `by` present in the rollups (bar "all") under the filter's other
+    fixed dimensions before it in the key: one index probe per value (a loose index scan),
+    where `!= all` would read every cell of the workspace."""
+    dims = flt.slice()
+    fixed = {"channel": dims.channel_id, "team": dims.team_id, "agent": dims.agent_id,
+             "category": dims.category}  # fmt: skip
+    if fixed[by] not in (d.ALL_ID, d.ALL_CATEGORY):
+        return [fixed[by]]
+    column = _DIM_COLUMN[by]
+    base = select(func.min(column)).where(MetricCell.workspace_id == workspace_id)
+    for name in d.DIMENSIONS[: d.DIMENSIONS.index(by)]:
+        base = base.where(_DIM_COLUMN[name] == fixed[name])
+    found: list[Any] = []
+    value = session.scalar(base)
+    while value is not None:
+        if value not in (d.ALL_ID, d.ALL_CATEGORY):
+            found.append(value)
+        value = session.scalar(base.where(column > value))
+    return found
 
 
 def _hist_metrics(hours: d.HoursMode) -> list[str]:
@@ -80,19 +104,17 @@ def full_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def _period_clause(flt: d.ReportFilter) -> ColumnElement[bool]:
-    """Counts by day; histograms by whole month where they can, by day at the edges."""
+def _hist_clause(flt: d.ReportFilter) -> ColumnElement[bool]:
+    """Histograms by whole month where they can, by day at the edges."""
     hists = _hist_metrics(flt.hours)
     in_period = and_(MetricCell.day >= flt.start, MetricCell.day <= flt.end)
-    counted = and_(MetricCell.metric.in_(_COUNTED), in_period)
     months = full_months(flt.start, flt.end)
     if months is None:
-        return or_(counted, and_(MetricCell.metric.in_(hists), in_period))
+        return and_(MetricCell.metric.in_(hists), in_period)
     first, last = months
     month_end = _next_month(last)
     edges = or_(MetricCell.day < first, MetricCell.day >= month_end)
     return or_(
-        counted,
         and_(MetricCell.metric.in_(hists), in_period, edges),
         and_(
             MetricCell.metric.in_([m + d.MONTH_SUFFIX for m in hists]),
@@ -105,15 +127,37 @@ def _period_clause(flt: d.ReportFilter) -> ColumnElement[bool]:
 def load_bags(
     session: Session, workspace_id: int, flt: d.ReportFilter, *, group_by: str | None = None
 ) -> dict[Any, Bag]:
-    """Merged rollup cells per value of `group_by` (a single bag under None without it)."""
+    """Merged rollup cells per value of `group_by` (a single bag under None without it).
+
+    Counts are summed by the database (one row per value and metric instead of one per
+    day); histograms are fetched per month and edge day and merged here."""
     key_col = _DIM_COLUMN[group_by] if group_by else MetricCell.workspace_id
-    query = select(key_col, MetricCell.metric, MetricCell.n, MetricCell.total, MetricCell.hist)
-    query = _where_slice(query, flt, open_dim=group_by).where(
-        MetricCell.workspace_id == workspace_id, _period_clause(flt)
+    values = open_values(session, workspace_id, flt, group_by) if group_by else ()
+    counted = select(
+        key_col,
+        MetricCell.metric,
+        cast(func.sum(MetricCell.n), BigInteger),
+        cast(func.sum(MetricCell.total), BigInteger),
+        null(),
+    )
+    counted = (
+        _where_slice(counted, flt, open_dim=group_by, values=values)
+        .where(
+            MetricCell.workspace_id == workspace_id,
+            MetricCell.metric.in_(_COUNTED),
+            MetricCell.day >= flt.start,
+            MetricCell.day <= flt.end,
+        )
+        .group_by(key_col, MetricCell.metric)
+    )
+    hists = select(key_col, MetricCell.metric, MetricCell.n, MetricCell.total, MetricCell.hist)
+    hists = _where_slice(hists, flt, open_dim=group_by, values=values).where(
+        MetricCell.workspace_id == workspace_id, _hist_clause(flt)
     )
     bags: dict[Any, Bag] = defaultdict(Bag)
-    for key, metric, n, total, blob in session.execute(query):
-        bags[key if group_by else None].take(_plain(metric), n, total, blob)
+    for query in (counted, hists):
+        for key, metric, n, total, blob in session.execute(query):
+            bags[key if group_by else None].take(_plain(metric), int(n), int(total), blob)
     return bags
 
 

@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from dmdesk.domain.enums import Category, Role
 from dmdesk.domain.errors import Invalid
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics import reports, service
+from dmdesk.metrics.now import now_strip
 from dmdesk.metrics.spikes import recent_spikes
 from dmdesk.services import Services
 from dmdesk.web import charts
@@ -211,6 +212,55 @@ def _drill(by: str, key: Any) -> str | None:
     return "/inbox?" + urlencode({"view": "all", param: key})
 
 
+def _usual(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def now_texts(data: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
+    """The NOW strip's figures as the text shown, keyed like its `data-now` slots."""
+    wait, sla, inbound = data["awaiting_first_reply"], data["sla"], data["inbound"]
+    spikes = [
+        f"Spike on {names.get(s['channel_id'], s['channel_id'])}: {s['count']} DMs at "
+        f"{int(s['hour'] or 0):02d}:00 (usually {s['usual']})"
+        + (f", about {', '.join(s['keywords'][:3])}" if s["keywords"] else "")
+        + (f", from {s['referrals'][0]}" if s["referrals"] else "")
+        for s in data["spikes"]
+    ]
+    return {
+        "text": {
+            "open_conversations": f"{data['open_conversations']:,}",
+            "awaiting": f"{wait['count']:,}",
+            "oldest_wait": _dur(wait["oldest_wait_s"]) if wait["count"] else "none waiting",
+            "breaching_soon": f"{sla['breaching_soon']:,}",
+            "breached": f"{sla['breached']:,}",
+            "agents_online": f"{data['agents_online']:,}",
+            "inbound_today": f"{inbound['today']:,}",
+            "usual_today": _usual(inbound["usual_today"]),
+            "through": f"{inbound['hour'] + 1:02d}:00",
+            "this_hour": f"{inbound['this_hour']:,}",
+            "usual_this_hour": _usual(inbound["usual_this_hour"]),
+        },
+        "spikes": spikes,
+        "at": data["at"],
+        "data": data,
+    }
+
+
+def _now(services: Services, ws: int) -> dict[str, Any]:
+    service.refresh(services.db)
+    with services.db.session() as s:
+        data = now_strip(s, ws, now=services.clock())
+        return now_texts(data, service.dimension_names(s, ws, "channel"))
+
+
+@router.get("/dashboard/now.json")
+def dashboard_now(caller: PageCaller, services: ServicesDep) -> Response:
+    """The NOW strip's figures, polled by static/js/dashboard_now.js every 15 s."""
+    if not Role(caller.user.role).at_least(Role.SUPERVISOR):
+        raise PageNotFound
+    return JSONResponse(_now(services, caller.user.workspace_id))
+
+
 @router.get("/dashboard")
 def dashboard(request: Request, caller: PageCaller, services: ServicesDep) -> Response:
     if not Role(caller.user.role).at_least(Role.SUPERVISOR):
@@ -231,7 +281,7 @@ def dashboard(request: Request, caller: PageCaller, services: ServicesDep) -> Re
         caller=caller,
         active_page="dashboard",
         flt=flt,
-        q=q,
+        filters=q,
         problem=problem,
         out=out,
         empty=empty,
@@ -241,6 +291,7 @@ def dashboard(request: Request, caller: PageCaller, services: ServicesDep) -> Re
         options=options,
         categories=[c.value for c in Category],
         spikes=spikes,
+        now=_now(services, ws),
         topics=topics,
         topics_href="?" + urlencode({**q, "topics": "1"}),
     )

@@ -1,0 +1,53 @@
+// The dashboard's NOW strip: poll /dashboard/now.json every 15 s and put the server's
+// texts into the [data-now] slots; the definition links open the definitions first.
+const POLL_MS = 15000;
+
+function render(strip, payload) {
+  for (const el of strip.querySelectorAll('[data-now]')) {
+    const text = payload.text[el.dataset.now];
+    if (text !== undefined && el.textContent !== text) el.textContent = text;
+  }
+  const at = strip.querySelector('[data-now-at]');
+  if (at) {
+    at.dateTime = payload.at;
+    at.textContent = new Date(payload.at).toLocaleTimeString(undefined,
+      { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  }
+  const list = strip.querySelector('[data-now-spikes]');
+  const lines = payload.spikes;
+  const current = [...list.children].map((li) => li.textContent);
+  if (current.join('\n') !== lines.join('\n')) {
+    list.replaceChildren(...lines.map((line) => {
+      const li = document.createElement('li');
+      li.className = 'dash-spike';
+      li.textContent = line;
+      return li;
+    }));
+  }
+}
+
+async function poll(strip) {
+  if (document.hidden) return;
+  try {
+    const resp = await fetch(strip.dataset.nowUrl, { headers: { Accept: 'application/json' } });
+    if (resp.ok) render(strip, await resp.json());
+  } catch {
+    // offline or restarting: keep the last figures and try again on the next tick
+  }
+}
+
+function openDefinitions() {
+  const defs = document.getElementById('definitions');
+  for (const link of document.querySelectorAll('a.def-link')) {
+    link.addEventListener('click', () => { if (defs) defs.open = true; });
+  }
+  if (defs && location.hash.startsWith('#def-')) defs.open = true;
+}
+
+const strip = document.querySelector('[data-now-url]');
+if (strip) {
+  strip.dataset.nowReady = '1';
+  setInterval(() => poll(strip), POLL_MS);
+  document.addEventListener('visibilitychange', () => poll(strip));
+}
+openDefinitions();
