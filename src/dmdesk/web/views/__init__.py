@@ -8,6 +8,7 @@ from dmdesk.web.views import (
     dashboard,
     inbox,
     search,
+    settings_automation,
     settings_channels,
     settings_ownership,
     settings_replies,
@@ -17,6 +18,7 @@ from dmdesk.web.views import (
 
 ROUTERS = [auth.router, inbox.router, conversation.router, actions.router, search.router]
 ROUTERS.append(settings_replies.router)
+ROUTERS.append(settings_automation.router)
 ROUTERS.append(dashboard.router)
 ROUTERS.append(contact_panel.router)
 ROUTERS.append(settings_ownership.router)
