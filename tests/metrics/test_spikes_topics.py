@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from dmdesk.actions.webhooks_out import do_create_subscription, do_fan_out
 from dmdesk.domain.clock import FrozenClock
 from dmdesk.metrics.spikes import SPIKE_EVENT, SpikeRule, run_spike_check, threshold
 from dmdesk.metrics.topics import build_topics
 from dmdesk.metrics.topics_eval import read_labelled, score_grouping
 from dmdesk.models import Event
+from dmdesk.models.people import OutboundDelivery
 from dmdesk.services import build_services
 from tests.conftest import make_settings, shared_dir
 from tests.metrics.scenario import fast_desk
@@ -44,6 +47,27 @@ def test_a_burst_is_detected_once_with_its_words(sqlite_url: str) -> None:
         assert event.data["count"] == 9
         assert event.data["usual"] == 1.0  # median of 2, 1, 2, 1 and two empty weeks
         assert ["spring", 9] in event.data["keywords"]
+    finally:
+        svc.stop()
+
+
+def test_a_spike_goes_out_through_an_outbound_webhook(sqlite_url: str) -> None:
+    svc = build_services(make_settings(sqlite_url), clock=FrozenClock(NOW))
+    try:
+        desk, (agent, _other) = fast_desk(svc)
+        sub_id = svc.db.write(lambda s: do_create_subscription(
+            s, workspace_id=desk.workspace_id, url="https://hooks.example/dm",
+            event_types=["spike.*"], box=svc.box, actor_id=agent, at=NOW)[0].id)  # fmt: skip
+        for i in range(9):
+            desk.inbound(f"n{i}", NOW - timedelta(minutes=30 - i), text=f"promo code {i} broken")
+        assert run_spike_check(svc) == 1
+        svc.db.write(lambda s: do_fan_out(s, at=NOW, workspace_id=desk.workspace_id))
+        with svc.db.session() as s:
+            out = s.query(OutboundDelivery).filter_by(subscription_id=sub_id).one()
+        assert out.event_type == SPIKE_EVENT
+        body = json.loads(out.body)
+        assert body["data"]["count"] == 9
+        assert ["promo", 9] in body["data"]["keywords"]
     finally:
         svc.stop()
 

@@ -31,7 +31,7 @@ from dmdesk.models import Event
 from dmdesk.models.people import OutboundDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
-WATCHED = ("contact.*", "conversation.*", "conversion.*", "lead.*")
+WATCHED = ("contact.*", "conversation.*", "conversion.*", "lead.*", "spike.*")
 SIGNATURE_HEADER = "X-Dmdesk-Signature"
 BUS_THREAD = "dmdesk-bus"
 MAX_ATTEMPTS = 8
