@@ -138,7 +138,14 @@ def _periodic_jobs() -> Scheduler:
     scheduler.register("metric_rollups", run_rollup_job)
     scheduler.register("spike_check", run_spike_check)
     scheduler.register("outbound_webhooks", _deliver_webhooks)
+    scheduler.register("retention", _run_retention)
     return scheduler
+
+
+def _run_retention(services: Services) -> int:
+    from dmdesk.actions.retention import do_run_due_retention
+
+    return services.db.write(lambda s: do_run_due_retention(s, now=services.clock()))
 
 
 def _wake_snoozed(services: Services) -> int:

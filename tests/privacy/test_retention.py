@@ -83,3 +83,29 @@ def test_delete_mode_removes_old_messages(services: Services, seeded: Seeded) ->
     with services.db.session() as s:
         assert s.scalars(select(Message)).all() == []
         assert s.scalars(select(WebhookDelivery)).all() == []
+
+
+def test_the_scheduled_job_applies_each_policy_once_a_day(
+    services: Services, seeded: Seeded
+) -> None:
+    now = services.clock()
+    dm(services, seeded, "j1", sender="old", text="ancient words", sent_at=now - timedelta(days=9))
+    services.db.write(
+        lambda s: privacy.do_set_retention(
+            s,
+            workspace_id=seeded.workspace_id,
+            days=7,
+            mode="anonymise",
+            actor_id=seeded.admin_id,
+            at=now,
+        )
+    )
+    assert services.scheduler.run_once(services)["retention"] == "1"
+    assert _state(services)[0] == [None]
+    dm(services, seeded, "j2", sender="old", text="older words", sent_at=now - timedelta(days=8))
+    assert services.scheduler.run_once(services)["retention"] == "0"  # ran today already
+    assert _state(services)[0] == [None, "older words"]
+    later = services.clock() + timedelta(days=1)
+    ran = services.db.write(lambda s: privacy.do_run_due_retention(s, now=later))
+    assert ran == 1
+    assert _state(services)[0] == [None, None]

@@ -18,7 +18,12 @@ from dmdesk.actions.pii_access import (
     has_pii_grant,
     user_sees_pii,
 )
-from dmdesk.actions.retention import RetentionReport, do_run_retention, do_set_retention
+from dmdesk.actions.retention import (
+    RetentionReport,
+    do_run_due_retention,
+    do_run_retention,
+    do_set_retention,
+)
 from dmdesk.actions.search_index import (
     do_set_index_personal_data,
     index_holds_personal_data,
@@ -34,6 +39,7 @@ __all__ = [
     "do_audit",
     "do_erase_contact",
     "do_reveal_message",
+    "do_run_due_retention",
     "do_run_retention",
     "do_set_index_personal_data",
     "do_set_pii_grant",

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.id_chunks import chunks as _chunks
+from dmdesk.actions.search_index import purge_index_remnants
 from dmdesk.db.events import record_event
 from dmdesk.domain.errors import Invalid
 from dmdesk.models import Channel, Conversation, InboundQueueItem, Message, WebhookDelivery
@@ -108,6 +109,8 @@ def _apply_retention(
     if dry_run:
         return report
     _remove(session, policy, ids)
+    purge_index_remnants(session)
+    policy.last_run_at = now
     session.execute(
         update(Conversation)
         .where(
@@ -134,3 +137,16 @@ def do_run_retention(
     if workspace_id is not None:
         query = query.where(RetentionPolicy.workspace_id == workspace_id)
     return [_apply_retention(session, p, now=now, dry_run=dry_run) for p in session.scalars(query)]
+
+
+def do_run_due_retention(
+    session: Session, *, now: datetime, every: timedelta = timedelta(days=1)
+) -> int:
+    """The scheduled job: apply each policy not applied in the last `every`; how many ran."""
+    due = select(RetentionPolicy).where(
+        RetentionPolicy.last_run_at.is_(None) | (RetentionPolicy.last_run_at <= now - every)
+    )
+    policies = list(session.scalars(due.order_by(RetentionPolicy.workspace_id)))
+    for policy in policies:
+        _apply_retention(session, policy, now=now, dry_run=False)
+    return len(policies)

@@ -214,6 +214,8 @@ class RetentionPolicy(Base):
     mode: Mapped[str] = mapped_column(String(10), default="anonymise")
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the policy was last applied for real (the scheduled job runs it once a day).
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PrivacySettings(Base):

@@ -6,6 +6,8 @@ triggers that call `dmdesk_mask_pii`, a function registered on every connection
 (dmdesk.db.engine). PostgreSQL: a `messages_fts` table of tsvectors of the masked text,
 fed by a trigger, with the GIN index; the old GIN index on the raw text is dropped.
 
+Also: retention policies remember when they last ran, for the daily scheduled job.
+
 Revision ID: 0303
 Revises: 0302
 """
@@ -78,6 +80,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"]),
         sa.PrimaryKeyConstraint("workspace_id"),
     )
+    with op.batch_alter_table("retention_policies", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=True))
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_upgrade()
     else:
@@ -152,6 +156,8 @@ def downgrade() -> None:
             "USING GIN (to_tsvector('simple', coalesce(text, '')))"
         )
     op.drop_table("privacy_settings")
+    with op.batch_alter_table("retention_policies", schema=None) as batch_op:
+        batch_op.drop_column("last_run_at")
 
 
 def _sqlite_restore_0001() -> None:
