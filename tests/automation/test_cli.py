@@ -62,6 +62,33 @@ def test_saved_replies_rules_and_tick(env: None, tmp_path: Path) -> None:
     assert json.loads(tick.stdout)["follow_ups"] == 0
 
 
+def test_flow_create_validates_and_lists(env: None, tmp_path: Path) -> None:
+    runner = CliRunner()
+    user = ["user", "create", "--email", "a@x.test", "--name", "Ann", "--password", "password1"]
+    assert runner.invoke(app, [*user, "--role", "admin"]).exit_code == 0
+    steps = tmp_path / "flow.json"
+    steps.write_text(
+        json.dumps(
+            [
+                {"id": "start", "text": "Which one?", "options": [{"title": "A", "next": "a"}]},
+                {"id": "a", "text": "Here is A", "consent": True},
+            ]
+        )
+    )
+    create = ["flow", "create", "--keyword", "Guide", "--purpose", "tips", "--steps", str(steps)]
+    made = runner.invoke(app, [*create, "--json"])
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.stdout)["steps"] == 2
+    steps.write_text(json.dumps([{"id": "start", "text": "x", "on_text": "missing"}]))
+    bad = runner.invoke(
+        app, ["flow", "create", "--keyword", "other", "--purpose", "p", "--steps", str(steps)]
+    )
+    assert bad.exit_code == 1
+    assert "unknown step" in bad.output
+    listed = json.loads(runner.invoke(app, ["flow", "list", "--json"]).stdout)
+    assert [(f["keyword"], f["steps"]) for f in listed] == [("guide", ["start", "a"])]
+
+
 def test_faq_eval_refuses_unknown_datasets(env: None) -> None:
     out = CliRunner().invoke(app, ["faq", "eval", "--dataset", "imdb"])
     assert out.exit_code == 1

@@ -19,6 +19,7 @@ saved_app = typer.Typer(help="Saved replies.", no_args_is_help=True)
 faq_app = typer.Typer(help="FAQ knowledge base: import, list, evaluate.", no_args_is_help=True)
 rule_app = typer.Typer(help="Automation rules.", no_args_is_help=True)
 auto_app = typer.Typer(help="Automation jobs.", no_args_is_help=True)
+flow_app = typer.Typer(help="Keyword flows (multi-step, quick replies).", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="Acting user's e-mail (default: admin)")]
@@ -30,6 +31,7 @@ def mount(app: typer.Typer) -> None:
     app.add_typer(faq_app, name="faq")
     app.add_typer(rule_app, name="rule")
     app.add_typer(auto_app, name="automation")
+    app.add_typer(flow_app, name="flow")
 
 
 def _actor(s: Session, email: str | None) -> User:
@@ -217,3 +219,72 @@ def tick(as_json: JsonOpt = False) -> None:
     finally:
         db.close()
     emit(asdict(report), as_json=as_json, human=str(asdict(report)))
+
+
+@flow_app.command("create")
+def flow_create(
+    keyword: Annotated[str, typer.Option(help="The word a person sends to start the flow")],
+    purpose: Annotated[str, typer.Option(help="Consent purpose recorded by the flow")],
+    steps: Annotated[Path, typer.Option(help="JSON file: a list of steps (see docs)")],
+    as_user: AsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a keyword flow from a JSON list of steps (validated before saving)."""
+    from pydantic import ValidationError
+
+    from dmdesk.actions.keyword_flows import do_create_keyword_flow
+    from dmdesk.rules.flow_steps import FlowSteps, describe
+
+    try:
+        raw = json.loads(steps.read_text(encoding="utf-8"))
+        parsed = FlowSteps.model_validate({"steps": raw})
+    except (ValueError, ValidationError) as exc:
+        fail(f"invalid flow: {exc}")
+    data = describe(parsed)
+
+    def work(s: Session) -> dict[str, Any]:
+        flow = do_create_keyword_flow(
+            s,
+            user=_actor(s, as_user),
+            keyword=keyword,
+            purpose=purpose,
+            reply_text="",
+            at=utcnow(),
+            steps=data,
+        )
+        return {"id": flow.id, "keyword": flow.keyword, "steps": len(data)}
+
+    made = write(Settings(), work)
+    emit(made, as_json=as_json, human=f"flow {made['id']} created ({made['keyword'].upper()})")
+
+
+@flow_app.command("list")
+def flow_list(as_json: JsonOpt = False) -> None:
+    """List keyword flows with their steps."""
+    from dmdesk.actions.keyword_flows import flows_of
+    from dmdesk.models.replies import KeywordFlow
+    from dmdesk.rules.flows import steps_of
+
+    db = open_db(Settings())
+    try:
+        with db.session() as s:
+            workspaces = set(s.scalars(select(KeywordFlow.workspace_id)))
+            items: list[dict[str, Any]] = [
+                {
+                    "id": f.id,
+                    "keyword": f.keyword,
+                    "purpose": f.purpose,
+                    "enabled": f.enabled,
+                    "steps": [st.id for st in steps_of(f).steps],
+                }
+                for ws in sorted(workspaces)
+                for f in flows_of(s, ws)
+            ]
+    finally:
+        db.close()
+    if as_json:
+        typer.echo(json.dumps(items))
+        return
+    for f in items:
+        steps = " -> ".join(f["steps"])
+        console.print(f"{f['id']:>5}  {f['keyword'].upper():<16} {f['purpose']:<16} {steps}")
