@@ -1,8 +1,11 @@
 """Triage benchmark: model load time, whole-pipeline throughput on one core, resident memory.
 
-Run: .venv/bin/python bench/triage_bench.py [--n 20000] [--json]
+Run: taskset -c 1 .venv/bin/python bench/triage_bench.py [--n 20000] [--json] [--profile 25]
 Messages are the seed corpus plus, when shared/data is present, real tweets and SMS.
 `messages_per_cpu_s` divides by the process's CPU time: the one-core rate on a busy machine.
+`distinct_messages` says how many texts were new to the engine's per-token cache (a repeated
+text only meets warm caches). `--profile N` then runs the batch again under cProfile and
+prints the N functions with the most time of their own.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported inside main() so that the import time can be measured
+    from dmdesk.triage.engine import TriageEngine
 
 
 def _rss_mb() -> float:
@@ -39,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -65,6 +73,9 @@ def main() -> None:
         "rss_after_load_mb": round(rss_loaded, 1),
         "rss_after_run_mb": round(_rss_mb(), 1),
         "messages": len(batch),
+        "distinct_messages": len(set(batch)),
+        "cpu_s": round(cpu, 3),
+        "wall_s": round(elapsed, 3),
         "messages_per_s": round(len(batch) / elapsed),
         "messages_per_cpu_s": round(len(batch) / cpu),
         "mean_latency_ms": round(elapsed / len(batch) * 1000, 3),
@@ -74,6 +85,20 @@ def main() -> None:
         "load_average": os.getloadavg(),
     }
     _print(result, as_json=args.json)
+    if args.profile:
+        _profile(engine, batch, top=args.profile)
+
+
+def _profile(engine: TriageEngine, batch: list[str], *, top: int) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for text in batch:
+        engine.classify(text)
+    profiler.disable()
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(top)
 
 
 def _print(result: dict[str, object], *, as_json: bool) -> None:

@@ -7,7 +7,7 @@ sentiment, priority. Any text (None, empty, emoji-only, huge) gets a verdict, ne
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,9 +75,10 @@ class TriageEngine:
             brand_names=brand_names,
         )
         mood = analyse_sentiment(body)
-        guess = guess_category(self.category_model, vec, mood=mood)
         hits = rules_step.match_rules(body, rules)
-        category, confidence, reasons = _decide(guess, spam, hits, rules)
+        category, confidence, reasons = _decide(
+            lambda: guess_category(self.category_model, vec, mood=mood), spam, hits, rules
+        )
         if category is None and vec.empty and attachment_kinds:
             reasons = (f"attachment only: {', '.join(attachment_kinds)}",)
         priority, why = _prioritise(category, mood, hits, body)
@@ -113,15 +114,18 @@ def _prioritise(
 
 
 def _decide(
-    guess: CategoryGuess,
+    model_guess: Callable[[], CategoryGuess],
     spam: SpamVerdict,
     hits: tuple[RuleHit, ...],
     rules: Sequence[KeywordRule],
 ) -> tuple[Category | None, float, tuple[str, ...]]:
-    """Precedence: spam verdict > workspace rule > model (see rules.py)."""
+    """Precedence: spam verdict > workspace rule > model (see rules.py).
+
+    The model is only asked when neither spam nor a rule has decided."""
     hit = rules_step.rule_category(hits)
     if spam.is_spam and (hit is None or not rules_step.overrides_spam(hit, rules)):
         return Category.SPAM, spam.score, spam.reasons
     if hit is not None and hit.category is not None:
         return hit.category, 1.0, (f"rule '{hit.rule}': {hit.keyword}",)
+    guess = model_guess()
     return guess.category, guess.confidence, guess.reasons

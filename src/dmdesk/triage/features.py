@@ -52,7 +52,7 @@ def words(prepared: str) -> list[str]:
 
 
 CHAR_NGRAMS = (3, 4)
-_TOKEN_CACHE_SIZE = 100_000
+_TOKEN_CACHE_SIZE = 20_000  # about 1.3 kB a token: at most ~26 MB
 
 
 class _Token(NamedTuple):
