@@ -222,3 +222,19 @@ def test_activity_pings_reach_the_live_stream_without_an_id(
     _origin, relayed = decode(encode(event, "other-instance"))
     assert is_ephemeral(relayed)
     assert relayed.data == event.data
+
+
+def test_sla_views_list_the_oldest_due_first_page_by_page(
+    services: Services, seeded: Seeded
+) -> None:
+    _policy(services, seeded)
+    ids = [_dm(services, seeded, f"b{i}", minutes_ago=m) for i, m in enumerate((90, 150, 120))]
+    run_sla_check(services)
+    with services.db.session() as s:
+        user = s.get_one(User, seeded.agent_id)
+        flt = InboxFilter(view="breached")
+        first = list_conversations(s, user=user, flt=flt, limit=2)
+        assert first.next_cursor is not None
+        rest = list_conversations(s, user=user, flt=flt, limit=2, cursor=first.next_cursor)
+    assert [r.id for r in first.rows + rest.rows] == [ids[1], ids[2], ids[0]]
+    assert rest.next_cursor is None

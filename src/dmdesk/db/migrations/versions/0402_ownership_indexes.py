@@ -22,6 +22,18 @@ INDEXES = (
     ("ix_conversations_updated", "conversations", ["updated_at"]),
     # The spam view and its capped count.
     ("ix_conversations_category", "conversations", ["workspace_id", "category", "status"]),
+    # Mine and Unassigned in queue order, so their first page is an index walk.
+    (
+        "ix_conversations_assignee_queue",
+        "conversations",
+        ["workspace_id", "assignee_id", "status", "queue_rank", "sort_at", "id"],
+    ),
+    # The rail's capped counts read this index alone (category decides "not spam").
+    (
+        "ix_conversations_counts",
+        "conversations",
+        ["workspace_id", "status", "assignee_id", "category"],
+    ),
 )
 
 
