@@ -14,7 +14,7 @@ from dmdesk.actions.conversations import conversation_tags
 from dmdesk.actions.keyword_flows import do_create_keyword_flow
 from dmdesk.models import Event
 from dmdesk.models.replies import Consent, FlowSession
-from dmdesk.rules.flow_steps import FlowSteps, choose, parse_payload, payload_for
+from dmdesk.rules.flow_steps import FlowSteps, choose, parse_payload, payload_for, single_step
 from dmdesk.rules.jobs import run_due_followups
 from dmdesk.services import Services
 from tests.automation.kit import clock, inbound, outbound_rows, outbound_texts, user
@@ -172,3 +172,16 @@ def test_payloads_round_trip_and_only_match_their_step() -> None:
     assert choose(skin, flow_id=7, text=None, payload="FLOW_7_start_1") is None
     assert choose(skin, flow_id=7, text="3", payload=None) is None
     assert choose(skin, flow_id=7, text="YES PLEASE", payload=None) == skin.options[0]
+
+
+def test_single_step_form_survives_old_unchecked_titles() -> None:
+    steps = single_step(
+        reply_text="Here you go",
+        quick_replies=["More tips please, as many as you have", "More tips please, as many!", " "],
+        tag=None,
+        follow_up_hours=2,
+        follow_up_text=None,
+    )
+    (step,) = steps.steps
+    assert [o.title for o in step.options] == ["More tips please, as"]
+    assert (step.consent, step.follow_up_hours) == (True, None)

@@ -115,12 +115,14 @@ def single_step(
 ) -> FlowSteps:
     """A flow saved in the single-step form (reply, quick replies, follow-up) as steps."""
     hours = follow_up_hours if follow_up_text else None
+    # Older single-step flows were saved without title checks: cut and de-duplicate here.
+    titles = list(dict.fromkeys(q[:TITLE_MAX] for q in quick_replies if q.strip()))
     return FlowSteps(
         steps=[
             FlowStep(
                 id="start",
                 text=reply_text,
-                options=[FlowOption(title=q[:TITLE_MAX]) for q in quick_replies[:MAX_OPTIONS]],
+                options=[FlowOption(title=t) for t in titles[:MAX_OPTIONS]],
                 consent=True,
                 tag=tag,
                 follow_up_hours=hours,
