@@ -69,6 +69,10 @@ def test_sla_chips_and_the_breached_view(live_server: LiveServer, browser: Any) 
     ana.wait_for_selector("#list-heading:has-text('Breached')")
     assert ana.locator("#conv-list .row").count() == 1
     assert ana.locator(OLEK).count() == 1
+    ana.click(f"{OLEK} .row-link")  # the thread header carries the same clock
+    head = ana.locator("#th-sla .chip.sla-breached")
+    head.wait_for()
+    assert "First reply breached" in head.inner_text()
 
 
 def test_collision_markers_between_two_agents(live_server: LiveServer, browser: Any) -> None:
