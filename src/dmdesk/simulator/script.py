@@ -16,8 +16,11 @@ class Person:
     number: int
     name: str
     handle: str
+    external_id: str | None = None  # a person met through the desk's sends: their real id
 
     def platform_id(self, platform: str) -> str:
+        if self.external_id:
+            return self.external_id
         ids = {
             "messenger": f"29{self.number:014d}",
             "instagram": f"119{self.number:013d}",

@@ -11,7 +11,9 @@ sendPhoto...), `/x/2/dm_conversations/with/{participant}/messages`.
 
 Test hooks: `GET /_sim/requests?platform=x` lists what was received; `POST /_sim/fail`
 `{"platform": "whatsapp", "error": "rate_limit|outside_window|unavailable", "count": 2}`
-makes the next sends fail the platform's way; `POST /_sim/reset` forgets both. With
+makes the next sends fail the platform's way; `POST /_sim/tap {"platform": "whatsapp",
+"choice": 0}` has the person tap a quick reply of the desk's latest message that offered
+some (posted to the desk as the platform's tap webhook); `POST /_sim/reset` forgets. With
 `desk_base_url` set, every accepted send is followed by signed
 delivery / read webhooks (where the platform has them) posted back to the desk.
 """
@@ -32,8 +34,9 @@ from dmdesk.domain.clock import Clock, utcnow
 from dmdesk.simulator import replies
 from dmdesk.simulator.accounts import PLATFORMS, SimAccounts
 from dmdesk.simulator.formats import ReceiptStatus
-from dmdesk.simulator.people import build_status_webhook
+from dmdesk.simulator.people import build_status_webhook, build_webhook
 from dmdesk.simulator.replies import IdMaker, Reply, SimError
+from dmdesk.simulator.taps import offered, tap_on
 
 DEFAULT_PREFIXES = {platform: f"/{platform}" for platform in PLATFORMS}
 
@@ -58,6 +61,12 @@ class SimState:
     ids: IdMaker = field(default_factory=IdMaker)
 
 
+class TapOrder(BaseModel):
+    platform: str = Field(pattern="^(messenger|instagram|whatsapp|telegram|x)$")
+    choice: int = Field(default=0, ge=0, le=20)
+    name: str = Field(default="Simulated Person", max_length=100)
+
+
 class FailOrder(BaseModel):
     platform: str = Field(pattern="^(messenger|instagram|whatsapp|telegram|x)$")
     error: SimError
@@ -70,6 +79,7 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
     app = FastAPI(title="dmdesk platform simulator", openapi_url=None)
     app.state.sim = sim.state
     _control_routes(app, sim.state)
+    app.add_api_route("/_sim/tap", sim.tap, methods=["POST"], name="tap")
     prefixes = sim.config.prefixes
     paths = {
         "telegram": f"{prefixes['telegram']}/bot{{token}}/{{method}}",
@@ -141,6 +151,7 @@ class _Simulator:
                     "path": request.url.path,
                     "headers": dict(request.headers),
                     "json": body,
+                    "params": dict(request.path_params),
                     "status": reply.status,
                     "response": reply.body,
                     "at": self.config.clock().isoformat(),
@@ -171,6 +182,41 @@ class _Simulator:
         accounts = self.config.accounts.by_platform
         own = accounts["x"].account_id if "x" in accounts else "0"
         return replies.x_success(own, call.recipient, message_id=message_id)
+
+    async def tap(self, order: TapOrder) -> Response:
+        """The person taps option `choice` on the desk's latest message with quick replies."""
+        desk, accounts = self.config.desk_base_url, self.config.accounts
+        if not desk or order.platform not in accounts.by_platform:
+            return JSONResponse({"error": "no desk or no account for this platform"}, 409)
+        sent = [
+            r
+            for r in self.state.requests
+            if r["platform"] == order.platform
+            and r["status"] < 300
+            and offered(order.platform, r["json"] or {})
+        ]
+        if not sent:
+            return JSONResponse({"error": "the desk offered no quick replies"}, 404)
+        last = sent[-1]
+        step = tap_on(
+            order.platform,
+            last,
+            recipient=_Call(order.platform, last["json"], last.get("params") or {}).recipient,
+            choice=order.choice,
+            seq=len(self.state.requests) + 1,
+            at=self.config.clock(),
+            name=order.name,
+        )
+        if step is None:
+            return JSONResponse({"error": f"no option {order.choice}"}, 404)
+        hook = build_webhook(order.platform, step, accounts=accounts)
+        async with httpx.AsyncClient(timeout=10) as client:
+            resp = await client.post(
+                desk.rstrip("/") + hook.path, content=hook.body, headers=hook.headers
+            )
+        return JSONResponse(
+            {"tapped": step.text, "payload": step.payload, "desk_status": resp.status_code}
+        )
 
     async def post_receipts(self, call: _Call, *, message_id: str) -> None:
         """Signed delivery / read webhooks for an accepted send, posted back to the desk."""
