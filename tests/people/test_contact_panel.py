@@ -77,3 +77,23 @@ def test_panel_shows_identities_stage_orders_attributes_and_past_conversations(
     assert f"#{second}" in html  # the other identity's conversation
     page = client.get(f"/conversations/{first}").text
     assert 'id="contact-panel"' in page
+
+
+def test_panel_suggests_a_merge_and_hides_phone_ids_from_agents(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    ig = dm(services, seeded, "s1", sender="ig-55", name="Lu")
+    wa = dm(services, seeded, "s2", sender="447700900555", name="Lu W")
+    for conv in (ig, wa):
+        pid = contact_of(services, conv).person_id
+        client.patch(
+            f"/api/v1/people/{pid}", json={"email": "lu@example.org"}, headers=seeded.admin()
+        )
+    _login(client, "agent@acme.test")
+    html = client.get(f"/fragments/contact/{ig}").text
+    other = contact_of(services, wa).person_id
+    assert f"Person #{other}" in html
+    assert "same email" in html
+    page = client.get(f"/conversations/{wa}").text
+    assert "447700900555" not in page
+    assert "ID on the channel" not in page

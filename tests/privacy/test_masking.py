@@ -117,3 +117,35 @@ def test_exports_are_masked_unless_included_and_audited(
         "contact.export",
     ]
     assert audit[-1]["detail"] == {"format": "json", "include_pii": False, "rows": 1}
+
+
+def test_the_person_card_masks_free_text_and_phone_like_ids_for_agents(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = dm(services, seeded, "k1", sender="447700900123", name="Kim", text="hi")
+    contact = client.get(f"/api/v1/conversations/{conv}", headers=seeded.admin()).json()
+    pid = client.get(
+        f"/api/v1/contacts/{contact['contact']['id']}/person", headers=seeded.admin()
+    ).json()["person"]["id"]
+    h = seeded.admin()
+    attr = {"key": "backup", "label": "Backup contact", "type": "text"}
+    assert client.post("/api/v1/attributes", json=attr, headers=h).status_code == 201
+    client.put(
+        f"/api/v1/people/{pid}/attributes",
+        json={"values": {"backup": "kim.alt@example.org"}},
+        headers=h,
+    )
+    client.post(
+        f"/api/v1/people/{pid}/notes", json={"text": "call 0161 496 0018 after 5"}, headers=h
+    )
+    full = json.dumps(client.get(f"/api/v1/people/{pid}", headers=h).json())
+    for secret in ("447700900123", "kim.alt@example.org", "0161 496 0018"):
+        assert secret in full  # an admin sees it all
+    masked = client.get(f"/api/v1/people/{pid}", headers=seeded.agent()).json()
+    text = json.dumps(masked)
+    for secret in ("447700900123", "kim.alt@example.org", "0161 496 0018"):
+        assert secret not in text
+    assert masked["contacts"][0]["external_id"] == "[phone]"
+    assert masked["person"]["attributes"]["backup"] == "[email]"
+    assert masked["notes"][0]["text"] == "call [phone] after 5"
+    assert masked["contacts"][0]["name"] == "Kim"

@@ -58,13 +58,35 @@ def person_card(session: Session, person: Person, *, masked: bool = False) -> di
     """Everything the context panel shows next to a conversation; `masked` hides e-mail and
     phone numbers (for agents without the view-personal-data permission)."""
     card = _card(session, person)
-    if masked:
-        card["person"].update(
-            email="[email]" if person.email else None,
-            phone_e164="[phone]" if person.phone_e164 else None,
-        )
-        for contact in card["contacts"]:
-            contact["phone"] = "[phone]" if contact["phone"] else None
+    return _masked(card) if masked else card
+
+
+def _mask_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: mask_text(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _masked(card: dict[str, Any]) -> dict[str, Any]:
+    """The card without personal data: e-mail and phone fields replaced, and free text
+    (attributes, qualification, notes, a channel id that is a phone number) masked."""
+    p = card["person"]
+    p.update(
+        email="[email]" if p.get("email") else None,
+        phone_e164="[phone]" if p.get("phone_e164") else None,
+        attributes=_mask_values(p.get("attributes") or {}),
+        qualification=_mask_values(p.get("qualification") or {}),
+    )
+    for contact in card["contacts"]:
+        contact["phone"] = "[phone]" if contact["phone"] else None
+        contact["external_id"] = mask_text(contact["external_id"])
+        contact["handle"] = mask_text(contact["handle"])
+    for note in card["notes"]:
+        note["text"] = mask_text(note["text"])
+    for merge in card["merges"]:
+        before = merge.get("target_before") or {}
+        merge["target_before"] = {
+            k: (f"[{k.split('_')[0]}]" if k in ("email", "phone_e164") and v else v)
+            for k, v in _mask_values(before).items()
+        }
     return card
 
 

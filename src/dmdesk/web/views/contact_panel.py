@@ -1,5 +1,6 @@
 """The contact context panel: who this is across channels, stage, orders, conversions,
-notes and what started the DM, as an HTML fragment next to a conversation."""
+notes, what started the DM and who else might be the same person, as an HTML fragment
+next to a conversation."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dmdesk.actions.privacy import do_audit, user_sees_pii
 from dmdesk.auth import Caller
 from dmdesk.models import Contact
 from dmdesk.models.people import Person
-from dmdesk.queries.people import person_card
+from dmdesk.queries.people import person_card, suggest_merges
 from dmdesk.services import Services
 from dmdesk.web.deps import PageCaller, ServicesDep, found
 from dmdesk.web.templating import render
@@ -44,7 +45,12 @@ def panel_context(services: Services, caller: Caller, conv_id: int) -> dict[str,
                 at=services.clock(),
             )
         card = person_card(s, person, masked=not sees)
-        return {"card": card, "conversation": conv, "referral": conv.referral or {}}
+        return {
+            "card": card,
+            "conversation": conv,
+            "referral": conv.referral or {},
+            "suggestions": suggest_merges(s, person),
+        }
 
     return services.db.write(work)
 
