@@ -7,12 +7,16 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from dmdesk.actions.people import do_ensure_person, do_merge_people
 from dmdesk.domain.enums import AuthorKind
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics import reports
 from dmdesk.metrics.rollups import read_tables, recompute
 from dmdesk.metrics.service import refresh
+from dmdesk.models import Contact
 from dmdesk.services import Services
 from tests.conftest import Seeded
 from tests.metrics.scenario import WEEKDAYS_9_TO_5, Desk, berlin
@@ -155,3 +159,28 @@ def test_whole_months_read_month_histograms_with_the_same_result(
     with services.db.session() as s:
         months = reports.summary(s, seeded.workspace_id, d.ReportFilter(start, end))
     assert months == wide
+
+
+def test_merging_people_changes_no_metric(services: Services, seeded: Seeded) -> None:
+    """Merges join contacts into one person; conversations, and so every metric, stay put
+    (a merge event carries no conversation to refold, and none of the replay changes)."""
+    desk = replay(services, seeded)
+    before = _summary(services, seeded)
+    with services.db.session() as s:
+        contacts = s.scalars(
+            select(Contact).where(Contact.workspace_id == seeded.workspace_id).order_by(Contact.id)
+        ).all()
+        ids = [c.id for c in contacts[:2]]
+    at = berlin("2026-03-30T15:00:00")
+
+    def merge(s: Session) -> None:
+        first, second = (s.get_one(Contact, i) for i in ids)
+        target = do_ensure_person(s, contact=first, at=at)
+        source = do_ensure_person(s, contact=second, at=at)
+        do_merge_people(s, workspace_id=desk.workspace_id, target_id=target.id,
+                        source_id=source.id, actor_id=seeded.admin_id, at=at)  # fmt: skip
+
+    services.db.write(merge)
+    assert _summary(services, seeded) == before
+    with services.db.session() as s:
+        assert read_tables(s) == recompute(s)
