@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from dmdesk.domain.clock import ensure_utc
@@ -252,12 +252,29 @@ def _row(
 def _count_query(view: str, user: User) -> Select[Any]:
     """The view's membership as a bare id query, so each count walks one index."""
     c = Conversation
-    base = select(c.id).where(c.workspace_id == user.workspace_id)
     if view in SLA_VIEWS:
-        base = base.join(ConversationSla, ConversationSla.conversation_id == c.id)
+        return _sla_count_query(view, user)
+    base = select(c.id).where(c.workspace_id == user.workspace_id)
     if view == "spam":
         return base.where(c.category == "spam", c.status.in_(ACTIVE_SLA))
     return _apply_view(base, InboxFilter(view=view), user)
+
+
+def _sla_count_query(view: str, user: User) -> Select[Any]:
+    """SLA rows in that state whose conversation is still unresolved and not spam. The
+    check is a correlated lookup by primary key: a join makes PostgreSQL hash the whole
+    conversations table for a count that stops at the cap."""
+    c, s = Conversation, ConversationSla
+    not_spam = or_(c.category.is_(None), c.category != "spam")
+    live = (
+        select(literal(1))
+        .where(c.id == s.conversation_id, c.status.in_(ACTIVE_SLA), not_spam)
+        .correlate(s)
+        .scalar_subquery()
+    )
+    return select(s.conversation_id).where(
+        s.workspace_id == user.workspace_id, s.state.in_(SLA_VIEWS[view]), live == 1
+    )
 
 
 def view_counts(session: Session, *, user: User, cap: int = COUNT_CAP) -> dict[str, int]:
