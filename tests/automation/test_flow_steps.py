@@ -185,3 +185,40 @@ def test_single_step_form_survives_old_unchecked_titles() -> None:
     (step,) = steps.steps
     assert [o.title for o in step.options] == ["More tips please, as"]
     assert (step.consent, step.follow_up_hours) == (True, None)
+
+
+def test_flows_over_the_api(client: Any, services: Services, seeded: Seeded) -> None:
+    api = "/api/v1/automation/flows"
+    bad = client.post(
+        api,
+        headers=seeded.admin(),
+        json={
+            "keyword": "guide",
+            "purpose": "tips",
+            "steps": [{"id": "a", "text": "x", "on_text": "zz"}],
+        },
+    )
+    assert bad.status_code == 400
+    assert "unknown step" in bad.text
+    as_agent = client.post(
+        api, headers=seeded.agent(), json={"keyword": "guide", "purpose": "tips", "steps": STEPS}
+    )
+    assert as_agent.status_code == 403
+    made = client.post(
+        api, headers=seeded.admin(), json={"keyword": "Guide", "purpose": "tips", "steps": STEPS}
+    )
+    assert made.status_code == 201
+    flow = made.json()
+    assert [s["id"] for s in flow["steps"]] == ["start", "skin", "hair", "thanks"]
+    changed = client.put(
+        f"{api}/{flow['id']}",
+        headers=seeded.admin(),
+        json={"keyword": "tips", "purpose": "tips", "steps": STEPS[2:], "enabled": False},
+    )
+    assert changed.status_code == 200
+    assert (changed.json()["keyword"], changed.json()["enabled"]) == ("tips", False)
+    assert changed.json()["reply_text"] == "Here is the haircare guide."  # the first step
+    listed = client.get(api, headers=seeded.agent()).json()["items"]
+    assert [f["steps"][0]["id"] for f in listed] == ["hair"]
+    assert client.delete(f"{api}/{flow['id']}", headers=seeded.admin()).status_code == 204
+    assert client.get(api, headers=seeded.admin()).json()["items"] == []
