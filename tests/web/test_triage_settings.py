@@ -8,7 +8,7 @@ from typing import Any
 from dmdesk.actions.triage import triage_rules
 from dmdesk.services import Services
 from tests.conftest import Seeded
-from tests.web.conftest import Agent, login
+from tests.web.conftest import Agent, ingest, login
 
 PAGE = "/settings/triage"
 PHISH = "URGENT: your PayPal account is locked, verify now at http://paypa1-secure.xyz/login"
@@ -113,3 +113,15 @@ def test_try_shows_the_verdict_with_rules_and_spam_precedence(client: Any, seede
     assert "<strong>Spam</strong>" in phish
     assert "lookalike domain paypa1-secure.xyz (paypal)" in phish
     assert "rule <q>verify</q> matched" in phish, "the rule matched but spam outranks it"
+
+
+def test_corrections_are_counted_per_label(
+    agent: Agent, services: Services, seeded: Seeded
+) -> None:
+    assert "0 conversations corrected by agents." in agent.client.get(PAGE).text
+    first = ingest(services, seeded.channel_id, "c1", text="Win a free cruise!", sender="a")
+    second = ingest(services, seeded.channel_id, "c2", text="Do you sell gift cards?", sender="b")
+    agent.post(f"/conversations/{first}/triage/spam", {"spam": "1"})
+    agent.post(f"/conversations/{second}/triage/category", {"category": "sales"})
+    page = agent.client.get(PAGE).text
+    assert "2 conversations corrected by agents: sales 1, spam 1." in page
