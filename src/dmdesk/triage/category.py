@@ -16,7 +16,7 @@ from dmdesk.triage.sentiment import Sentiment
 
 MIN_CONFIDENCE = 0.30
 POSITIVE_GUARD = 0.25
-NEGATIVE_PROMOTE = -0.25
+NEGATIVE_PROMOTE = -0.5
 _PROMOTABLE = frozenset({Category.SUPPORT, Category.GENERAL, Category.SALES})
 
 

@@ -13,7 +13,7 @@ from dmdesk.domain.triage import LinkFinding, PiiFinding, SpamVerdict
 from dmdesk.triage.links import BRANDS
 from dmdesk.triage.normalize import fold_confusables
 
-SPAM_THRESHOLD = 0.5
+SPAM_THRESHOLD = 0.40
 _DECEPTIVE = ("lookalike domain", "punycode link", "homoglyph link", "zero-width characters")
 _CREDENTIAL = re.compile(
     r"verify (?:your )?(?:account|identity|details|number|email|apple id|payment)"
@@ -41,6 +41,15 @@ _MASS = re.compile(
     r"|earn \$?\d+|\d+k? followers (?:in|for)|dm (?:me|us) (?:for|now)"
 )
 
+# bulk promotional SMS: offer terms, opt-out and premium-rate small print, EMI/loan offers
+_PROMO = re.compile(
+    r"\b(?:offer|deal|coupon|discount)s? (?:is |are )?valid (?:till|until|upto|up to|for)"
+    r"|\bvalid (?:till|upto) \d|\bt ?& ?c'?s? apply\b|\bcall now\b|\bper min\b"
+    r"|\bto opt.?out\b|\bopt.?out (?:reply|text|txt|sms|send)\b|\bsms (?:stop|end)\b"
+    r"|\b(?:std|standard|network) (?:rates?|charges) apply\b|\bemi\b|\bpre.?approved\b"
+    r"|\bloans? (?:at|@|upto|up to)\b"
+)
+
 
 def _bait(folded: str) -> list[str]:
     reasons = []
@@ -52,6 +61,8 @@ def _bait(folded: str) -> list[str]:
         reasons.append("prize bait")
     if _MASS.search(folded) or folded.count("!!") >= 3 or folded.count("$$") >= 2:
         reasons.append("mass-message pattern")
+    if _PROMO.search(folded):
+        reasons.append("promotional pattern")
     return reasons
 
 
