@@ -184,3 +184,47 @@ def test_the_switch_through_the_api_is_admin_only(
     assert done.json() == {"index_personal_data": True}
     assert client.get(url, headers=seeded.admin()).json() == {"index_personal_data": True}
     assert len(_hits(services, seeded.workspace_id, "7946")) == 1
+
+
+def test_postgres_migration_backfills_the_index_masked(pg_url: str) -> None:
+    """PostgreSQL: 0303 replaces the GIN index on the raw text with masked tsvectors."""
+    from tests.conftest import _truncate_pg
+
+    _truncate_pg(pg_url)
+    services = build_services(make_settings(pg_url))
+    cfg = alembic_config(pg_url)
+    try:
+        seeded = seed_workspace(services)
+        dm(services, seeded, "pg-1", sender="ana", text=TEXT)
+        services.db.read_engine.dispose()
+        command.downgrade(cfg, "0302")
+        with services.db.read_engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("messages")}
+        assert "messages_fts" not in tables
+        assert "ix_messages_fts" in indexes  # before 0303: a GIN index on the raw text
+        services.db.read_engine.dispose()
+        upgrade(pg_url)
+        assert _hits(services, seeded.workspace_id, "7946") == []
+        assert len(_hits(services, seeded.workspace_id, "pizzeria")) == 1
+        assert not PII_TERMS & _index_terms(services)
+        with services.db.read_engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("messages")}
+        assert "ix_messages_fts" not in indexes
+    finally:
+        services.stop()
+        upgrade(pg_url)
+
+
+def test_people_found_by_a_phone_number_id_are_labelled_masked(
+    services: Services, seeded: Seeded
+) -> None:
+    from dmdesk.queries.search import search_contacts
+
+    dm(services, seeded, "wa-1", sender="447700900999", name=None, text="hello")
+    ws = seeded.workspace_id
+    with services.db.session() as s:
+        masked = search_contacts(s, workspace_id=ws, q="447700900999")
+        full = search_contacts(s, workspace_id=ws, q="447700900999", sees_pii=True)
+    assert [h.name for h in masked] == ["[phone]"]
+    assert [h.name for h in full] == ["447700900999"]

@@ -102,7 +102,11 @@ def search_messages(
     ]
 
 
-def search_contacts(session: Session, *, workspace_id: int, q: str) -> list[ContactHit]:
+def search_contacts(
+    session: Session, *, workspace_id: int, q: str, sees_pii: bool = False
+) -> list[ContactHit]:
+    """Contacts by name, handle or exact channel id; a label that is personal data (a
+    WhatsApp number standing in for a name) is masked for callers who may not see it."""
     needle = q.strip().lower()
     if not needle:
         return []
@@ -120,7 +124,8 @@ def search_contacts(session: Session, *, workspace_id: int, q: str) -> list[Cont
         )
         .limit(MAX_RESULTS)
     ).all()
+    shown = (lambda v: v) if sees_pii else mask_text
     return [
-        ContactHit(cid, conv_id, name or handle or ext, handle)
+        ContactHit(cid, conv_id, shown(name or handle or ext) or "", shown(handle))
         for cid, conv_id, name, handle, ext in rows
     ]

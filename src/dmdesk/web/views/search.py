@@ -23,10 +23,9 @@ def search(request: Request, caller: PageCaller, services: ServicesDep, q: str =
     if q:
         ws = caller.user.workspace_id
         with services.db.session() as s:
-            found["people"] = search_contacts(s, workspace_id=ws, q=q)
-            found["messages"] = search_messages(
-                s, workspace_id=ws, q=q, sees_pii=user_sees_pii(s, caller.user)
-            )
+            sees = user_sees_pii(s, caller.user)
+            found["people"] = search_contacts(s, workspace_id=ws, q=q, sees_pii=sees)
+            found["messages"] = search_messages(s, workspace_id=ws, q=q, sees_pii=sees)
             ids = [h.conversation_id for h in found["messages"]]
             found["labels"] = conversation_labels(s, workspace_id=ws, ids=ids)
     return render(request, "search.html", caller=caller, q=q, **found)
