@@ -2,7 +2,7 @@
 conversations, on SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.inbox_bench --db sqlite --db postgres [--conversations N]
-        [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres] [--repeats 50]
+        [--pg-url postgresql+psycopg://postgres@127.0.0.1/postgres] [--repeats 50] [--reuse]
 
 Bulk-inserts one workspace, 20 agents, 5 channels and N conversations (35% open, 10%
 waiting, 5% snoozed, 50% resolved; 2% spam; a quarter unassigned; SLA rows on the
@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, create_engine, func, insert, or_, select, text
+from sqlalchemy import and_, create_engine, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -184,15 +184,51 @@ def _timed(work: Callable[[], object], repeats: int) -> dict[str, float]:
         walls.append((time.perf_counter() - w) * 1000)
         cpus.append((time.process_time() - c) * 1000)
     walls.sort()
+    cpus.sort()
     return {
         "p50_ms": round(statistics.median(walls), 2),
         "p95_ms": round(walls[int(0.95 * (len(walls) - 1))], 2),
         "cpu_p50_ms": round(statistics.median(cpus), 2),
+        "cpu_p95_ms": round(cpus[int(0.95 * (len(cpus) - 1))], 2),
     }
 
 
 def _page(session: Session, user: User, view: str) -> object:
     return list_conversations(session, user=user, flt=InboxFilter(view=view))
+
+
+def _server_ms(session: Session, work: Callable[[], object], repeats: int) -> dict[str, float]:
+    """PostgreSQL's own execution and planning time (EXPLAIN ANALYZE) of the statements
+    `work` runs, summed per call; the median over `repeats` calls. Client CPU and the
+    round trips are not in it."""
+    captured: list[tuple[str, Any]] = []
+    engine = session.get_bind()
+
+    def grab(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        captured.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    execs, plans = [], []
+    conn = session.connection()
+    for _ in range(repeats):
+        run = plan = 0.0
+        for statement, params in captured:
+            lines = conn.exec_driver_sql("EXPLAIN (ANALYZE, TIMING OFF) " + statement, params)
+            for (line,) in lines:
+                if line.startswith("Execution Time"):
+                    run += float(line.split()[2])
+                elif line.startswith("Planning Time"):
+                    plan += float(line.split()[2])
+        execs.append(run)
+        plans.append(plan)
+    return {
+        "server_exec_p50_ms": round(statistics.median(execs), 2),
+        "server_plan_p50_ms": round(statistics.median(plans), 2),
+    }
 
 
 def time_inbox(url: str, repeats: int) -> dict[str, dict[str, float]]:
@@ -220,6 +256,13 @@ def time_inbox(url: str, repeats: int) -> dict[str, dict[str, float]]:
             repeats,
         )
         print("  counts:", view_counts(s, user=user), old_view_counts(s, user=user))
+        if url.startswith("postgresql"):
+            for name, work in (
+                ("page open", partial(_page, s, user, "open")),
+                ("counts new (capped)", partial(view_counts, s, user=user)),
+                ("counts old (FILTER)", partial(old_view_counts, s, user=user)),
+            ):
+                out[name + " [server]"] = _server_ms(s, work, repeats)
         later = NOW + timedelta(seconds=30)  # the SLA job's next run
         out["sla job: pick due (incremental)"] = _timed(
             lambda: due_for_check(s, now=later), repeats
@@ -241,10 +284,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     parser.add_argument("--sqlite-path", default="/tmp/dmdesk_inbox_bench.db")
+    parser.add_argument("--reuse", action="store_true", help="time the last loaded databases")
     args = parser.parse_args()
     for kind in args.db or ["sqlite"]:
-        url = fresh_url(kind, args.pg_url, args.sqlite_path)
-        print(f"{kind}: loaded {args.conversations} in {load(url, args.conversations):.1f}s")
+        if args.reuse:
+            url = (
+                f"sqlite:///{args.sqlite_path}"
+                if kind == "sqlite"
+                else args.pg_url.rsplit("/", 1)[0] + "/dmdesk_inbox_bench"
+            )
+        else:
+            url = fresh_url(kind, args.pg_url, args.sqlite_path)
+            print(f"{kind}: loaded {args.conversations} in {load(url, args.conversations):.1f}s")
         for name, figures in time_inbox(url, args.repeats).items():
             print(f"  {kind} {name}: {figures}", flush=True)
 

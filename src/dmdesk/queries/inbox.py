@@ -261,9 +261,12 @@ def _count_query(view: str, user: User) -> Select[Any]:
 
 
 def _sla_count_query(view: str, user: User) -> Select[Any]:
-    """SLA rows in that state whose conversation is still unresolved and not spam. The
-    check is a correlated lookup by primary key: a join makes PostgreSQL hash the whole
-    conversations table for a count that stops at the cap."""
+    """SLA rows in that state whose conversation is still unresolved and not spam.
+
+    Shaped for PostgreSQL's planner: a walk of the (workspace_id, state, due_at) index
+    with a correlated primary-key check per row, stopping at the cap. A join makes it hash
+    the whole conversations table; `= 1` instead of IS NOT NULL makes it expect few
+    matches, cost the walk past the JIT threshold and spend 100+ ms compiling."""
     c, s = Conversation, ConversationSla
     not_spam = or_(c.category.is_(None), c.category != "spam")
     live = (
@@ -272,8 +275,14 @@ def _sla_count_query(view: str, user: User) -> Select[Any]:
         .correlate(s)
         .scalar_subquery()
     )
-    return select(s.conversation_id).where(
-        s.workspace_id == user.workspace_id, s.state.in_(SLA_VIEWS[view]), live == 1
+    return (
+        select(s.conversation_id)
+        .where(
+            s.workspace_id == user.workspace_id,
+            s.state.in_(SLA_VIEWS[view]),
+            live.is_not(None),
+        )
+        .order_by(s.due_at)
     )
 
 
