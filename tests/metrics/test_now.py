@@ -117,5 +117,9 @@ def test_the_dashboard_renders_the_strip_and_serves_it_as_json(
     assert body["text"]["open_conversations"] == "2"
     assert body["text"]["oldest_wait"] == "none waiting"
     assert body["data"]["open_conversations"] == 2
+    api = client.get("/api/v1/reports/now", headers=seeded.admin()).json()
+    assert api["open_conversations"] == 2
+    assert api["awaiting_first_reply"]["count"] == 0
+    assert client.get("/api/v1/reports/now", headers=seeded.agent()).status_code == 403
     _login(client, "agent@acme.test")
     assert client.get("/dashboard/now.json").status_code == 404

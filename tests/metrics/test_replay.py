@@ -14,7 +14,7 @@ from dmdesk.actions.people import do_ensure_person, do_merge_people
 from dmdesk.domain.enums import AuthorKind
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics import reports
-from dmdesk.metrics.rollups import read_tables, recompute
+from dmdesk.metrics.rollups import behind, read_tables, recompute
 from dmdesk.metrics.service import refresh
 from dmdesk.models import Contact
 from dmdesk.services import Services
@@ -130,8 +130,13 @@ def test_filters_agents_and_local_days(services: Services, seeded: Seeded) -> No
 def test_incremental_rollups_equal_the_recomputation(services: Services, seeded: Seeded) -> None:
     desk = replay(services, seeded)
     refresh(services.db)
+    with services.db.session() as s:
+        assert not behind(s)  # a second refresh is a read, not a write
+    assert refresh(services.db) == 0
     desk.inbound("alice", berlin("2026-03-31T09:00:00"))
-    refresh(services.db)
+    with services.db.session() as s:
+        assert behind(s)
+    assert refresh(services.db) > 0
     with services.db.session() as s:
         assert read_tables(s) == recompute(s)
 

@@ -242,6 +242,13 @@ def read_tables(session: Session, *, workspace_id: int | None = None) -> Rollup:
     return out.pruned()
 
 
+def behind(session: Session) -> bool:
+    """Whether the event log has events the rollups have not folded (two index reads)."""
+    row = session.get(MetricCursor, CURSOR)
+    last = session.scalar(select(func.max(Event.id)))
+    return last is not None and (row is None or last > row.last_event_id)
+
+
 def fold_all(session: Session) -> int:
     """Fold until caught up; returns the number of events folded."""
     total = 0

@@ -117,6 +117,14 @@ def spikes(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
     return {"current": [x.as_json() for x in current], "recorded": recorded}
 
 
+@router.get("/now")
+def now(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    """What is happening now: open and waiting conversations, SLA risk, agents online,
+    inbound today against the usual for this hour, active spikes (the dashboard's strip)."""
+    require_role(caller.user, Role.SUPERVISOR)
+    return service.now_report(services.db, caller.user.workspace_id, now=services.clock())
+
+
 @router.get("/topics", response_model=None)
 def topics(
     services: ServicesDep,

@@ -14,7 +14,6 @@ from dmdesk.domain.enums import Category, Role
 from dmdesk.domain.errors import Invalid
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics import reports, service
-from dmdesk.metrics.now import now_strip
 from dmdesk.metrics.spikes import recent_spikes
 from dmdesk.services import Services
 from dmdesk.web import charts
@@ -247,9 +246,8 @@ def now_texts(data: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
 
 
 def _now(services: Services, ws: int) -> dict[str, Any]:
-    service.refresh(services.db)
+    data = service.now_report(services.db, ws, now=services.clock())
     with services.db.session() as s:
-        data = now_strip(s, ws, now=services.clock())
         return now_texts(data, service.dimension_names(s, ws, "channel"))
 
 
