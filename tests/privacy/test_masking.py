@@ -149,3 +149,27 @@ def test_the_person_card_masks_free_text_and_phone_like_ids_for_agents(
     assert masked["person"]["attributes"]["backup"] == "[email]"
     assert masked["notes"][0]["text"] == "call [phone] after 5"
     assert masked["contacts"][0]["name"] == "Kim"
+
+
+def test_people_search_masks_and_cannot_probe_personal_data_for_agents(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = dm(services, seeded, "ps1", sender="ps-1", name="Noor Haddad", text="hi")
+    contact_id = client.get(f"/api/v1/conversations/{conv}", headers=seeded.admin()).json()[
+        "contact"
+    ]["id"]
+    pid = client.get(f"/api/v1/contacts/{contact_id}/person", headers=seeded.admin()).json()[
+        "person"
+    ]["id"]
+    client.patch(
+        f"/api/v1/people/{pid}",
+        json={"email": "noor.h@example.org", "phone": "+44 20 7946 0777"},
+        headers=seeded.admin(),
+    )
+    admin = client.get("/api/v1/people?q=noor.h@", headers=seeded.admin()).json()
+    assert [(p["id"], p["email"]) for p in admin] == [(pid, "noor.h@example.org")]
+    assert [p["id"] for p in client.get("/api/v1/people?q=4420", headers=seeded.admin()).json()]
+    agent = client.get("/api/v1/people?q=haddad", headers=seeded.agent()).json()
+    assert [(p["id"], p["email"], p["phone_e164"]) for p in agent] == [(pid, "[email]", "[phone]")]
+    assert client.get("/api/v1/people?q=noor.h@", headers=seeded.agent()).json() == []
+    assert client.get("/api/v1/people?q=4420", headers=seeded.agent()).json() == []

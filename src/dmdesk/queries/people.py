@@ -193,28 +193,36 @@ def suggest_merges(session: Session, person: Person, *, limit: int = 10) -> list
 
 
 def search_people(
-    session: Session, workspace_id: int, q: str, *, limit: int = 20
+    session: Session, workspace_id: int, q: str, *, sees_pii: bool = False, limit: int = 20
 ) -> list[dict[str, Any]]:
+    """People by name or handle, and (for callers who may see personal data) by e-mail or
+    phone; for the others the results are masked and e-mail/phone cannot be probed."""
     like = f"%{q.strip().lower()}%"
+    matches = [
+        func.lower(Person.display_name).like(like),
+        func.lower(Contact.handle).like(like),
+        func.lower(Contact.name).like(like),
+    ]
+    if sees_pii:
+        matches += [func.lower(Person.email).like(like), Person.phone_e164.like(like)]
     query = (
         select(Person)
         .outerjoin(Contact, Contact.person_id == Person.id)
         .where(
             Person.workspace_id == workspace_id,
             Person.merged_into_id.is_(None),
-            or_(
-                func.lower(Person.display_name).like(like),
-                func.lower(Person.email).like(like),
-                Person.phone_e164.like(like),
-                func.lower(Contact.handle).like(like),
-                func.lower(Contact.name).like(like),
-            ),
+            or_(*matches),
         )
         .distinct()
         .order_by(Person.id)
         .limit(limit)
     )
-    return [row_json(p) for p in session.scalars(query)]
+    people = [row_json(p) for p in session.scalars(query)]
+    if sees_pii:
+        return people
+    return [
+        _masked({"person": p, "contacts": [], "notes": [], "merges": []})["person"] for p in people
+    ]
 
 
 def export_contacts(

@@ -105,7 +105,8 @@ def search(
     services: ServicesDep, caller: CallerDep, q: str = Query(min_length=1, max_length=200)
 ) -> list[dict[str, Any]]:
     with services.db.session() as s:
-        return queries.search_people(s, caller.user.workspace_id, q)
+        sees = user_sees_pii(s, caller.user)
+        return queries.search_people(s, caller.user.workspace_id, q, sees_pii=sees)
 
 
 @router.get("/contacts/{contact_id}/person")
