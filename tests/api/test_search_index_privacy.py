@@ -3,6 +3,7 @@ opts in), ordinary words still do, and snippets show what the caller may see."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -139,16 +140,22 @@ def test_edits_and_deletions_follow_the_index(services: Services, seeded: Seeded
 def test_search_page_highlights_masked_text_for_agents(
     client: Any, services: Services, seeded: Seeded
 ) -> None:
-    dm(services, seeded, "w-1", sender="ana", text=TEXT)
+    conv = dm(services, seeded, "w-1", sender="ana", text=TEXT)
     login(client, "agent@acme.test")
     page = client.get("/search", params={"q": "quattro"}).text
     assert "<mark>Quattro</mark>" in page
     assert "7946" not in page
     assert "ana.secretive" not in page
     assert "No messages match." in client.get("/search", params={"q": "7946"}).text
+    assert client.get("/api/v1/privacy/audit", headers=seeded.admin()).json() == []
     client.post("/logout", follow_redirects=False)
     login(client, "admin@acme.test")
     assert "+44 20 7946 0958" in client.get("/search", params={"q": "quattro"}).text
+    client.get("/search", params={"q": "nothing-matches-this"})
+    audit = client.get("/api/v1/privacy/audit", headers=seeded.admin()).json()
+    assert [(a["action"], a["user_id"]) for a in audit] == [("search.view", seeded.admin_id)]
+    assert audit[0]["detail"]["conversation_ids"] == [conv]
+    assert "7946" not in json.dumps(audit)
 
 
 def test_migration_backfills_the_index_masked(sqlite_url: str) -> None:

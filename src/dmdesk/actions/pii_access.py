@@ -91,3 +91,18 @@ def do_reveal_message(session: Session, *, user: User, message_id: int, at: date
         conversation_id=msg.conversation_id,
     )
     return msg.text or ""
+
+
+def do_audit_search(
+    session: Session, *, user: User, conversation_ids: list[int], at: datetime
+) -> PrivacyAudit:
+    """Search results showed personal data unmasked: which conversations' messages."""
+    return do_audit(
+        session,
+        user=user,
+        workspace_id=user.workspace_id,
+        action="search.view",
+        subject=("search", None),
+        at=at,
+        conversation_ids=sorted(conversation_ids),
+    )

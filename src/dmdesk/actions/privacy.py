@@ -13,6 +13,7 @@ from dmdesk.actions.erasure import (
 )
 from dmdesk.actions.pii_access import (
     do_audit,
+    do_audit_search,
     do_reveal_message,
     do_set_pii_grant,
     has_pii_grant,
@@ -37,6 +38,7 @@ __all__ = [
     "RetentionReport",
     "checkpoint_after_erasure",
     "do_audit",
+    "do_audit_search",
     "do_erase_contact",
     "do_reveal_message",
     "do_run_due_retention",

@@ -25,6 +25,7 @@ class MessageHit:
     message_id: int
     conversation_id: int
     snippet_html: str  # escaped text with <mark> around matches
+    shows_pii: bool = False  # cut from unmasked text that holds personal data (audited)
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,12 @@ def search_messages(
         .order_by(Message.id.desc())
         .limit(MAX_RESULTS)
     ).all()
-    return [
-        MessageHit(mid, cid, highlight((txt if sees_pii else mask_text(txt)) or "", terms))
-        for mid, cid, txt in rows
-    ]
+    hits = []
+    for mid, cid, txt in rows:
+        masked = mask_text(txt)
+        shown = txt if sees_pii else masked
+        hits.append(MessageHit(mid, cid, highlight(shown or "", terms), shown != masked))
+    return hits
 
 
 def search_contacts(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dmdesk.actions.privacy import user_sees_pii
+from dmdesk.actions.privacy import do_audit_search, user_sees_pii
 from dmdesk.queries.labels import conversation_labels
 from dmdesk.queries.search import search_contacts, search_messages
 from dmdesk.web.deps import PageCaller, ServicesDep
@@ -28,4 +28,11 @@ def search(request: Request, caller: PageCaller, services: ServicesDep, q: str =
             found["messages"] = search_messages(s, workspace_id=ws, q=q, sees_pii=sees)
             ids = [h.conversation_id for h in found["messages"]]
             found["labels"] = conversation_labels(s, workspace_id=ws, ids=ids)
+        shown = [h.conversation_id for h in found["messages"] if h.shows_pii]
+        if shown:
+            services.db.write(
+                lambda s: do_audit_search(
+                    s, user=caller.user, conversation_ids=list(set(shown)), at=services.clock()
+                )
+            )
     return render(request, "search.html", caller=caller, q=q, **found)
