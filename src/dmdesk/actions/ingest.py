@@ -29,6 +29,7 @@ from dmdesk.domain.inbound import (
 from dmdesk.models import Channel, Contact, Conversation, Message
 
 PREVIEW_LEN = 200
+PRELOADED_KEY = "dmdesk_ingest_preloaded"
 ATTACHMENT_WORDS = {
     "image": "Photo",
     "video": "Video",
@@ -62,10 +63,57 @@ def preview_of(text: str | None, attachments: list[dict[str, Any]], *, story: bo
     return ""
 
 
+@dataclass
+class _Preloaded:
+    contacts: dict[tuple[int, str], Contact]
+    conversations: dict[tuple[int, int], Conversation]
+
+
+def preload(session: Session, events: list[tuple[int, Any]]) -> None:
+    """Load the contacts and conversations a batch of (channel id, event) will touch in two
+    queries, so applying each event need not look them up one SELECT (and flush) at a time.
+    Lives as long as the session's transaction; `forget_preloaded` after a rollback."""
+    wanted: dict[int, set[str]] = {}
+    for channel_id, event in events:
+        ref = getattr(event, "contact", None)
+        if isinstance(ref, ContactRef):
+            wanted.setdefault(channel_id, set()).add(ref.external_id)
+    cache = _Preloaded({}, {})
+    for channel_id, external_ids in wanted.items():
+        found = session.scalars(
+            select(Contact).where(
+                Contact.channel_id == channel_id, Contact.external_id.in_(external_ids)
+            )
+        )
+        cache.contacts.update({(channel_id, c.external_id): c for c in found})
+    contact_ids = [c.id for c in cache.contacts.values()]
+    if contact_ids:
+        convs = session.scalars(
+            select(Conversation).where(Conversation.contact_id.in_(contact_ids))
+        )
+        cache.conversations.update({(c.channel_id, c.contact_id): c for c in convs})
+    session.info[PRELOADED_KEY] = cache
+
+
+def forget_preloaded(session: Session) -> None:
+    session.info.pop(PRELOADED_KEY, None)
+
+
+def _preloaded(session: Session) -> _Preloaded | None:
+    found: _Preloaded | None = session.info.get(PRELOADED_KEY)
+    return found
+
+
 def _find_contact(session: Session, channel_id: int, external_id: str) -> Contact | None:
-    return session.scalars(
+    cache = _preloaded(session)
+    if cache is not None and (found := cache.contacts.get((channel_id, external_id))):
+        return found
+    contact = session.scalars(
         select(Contact).where(Contact.channel_id == channel_id, Contact.external_id == external_id)
     ).first()
+    if cache is not None and contact is not None:
+        cache.contacts[(channel_id, external_id)] = contact
+    return contact
 
 
 def upsert_contact(session: Session, *, channel: Channel, ref: ContactRef, at: datetime) -> Contact:
@@ -105,11 +153,17 @@ def _insert_contact(
 
 
 def _find_conversation(session: Session, channel_id: int, contact_id: int) -> Conversation | None:
-    return session.scalars(
+    cache = _preloaded(session)
+    if cache is not None and (found := cache.conversations.get((channel_id, contact_id))):
+        return found
+    conv = session.scalars(
         select(Conversation).where(
             Conversation.channel_id == channel_id, Conversation.contact_id == contact_id
         )
     ).first()
+    if cache is not None and conv is not None:
+        cache.conversations[(channel_id, contact_id)] = conv
+    return conv
 
 
 def upsert_conversation(
