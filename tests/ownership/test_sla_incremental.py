@@ -70,8 +70,8 @@ def test_warnings_and_breaches_recorded_exactly_once(svc: Services, ws: Seeded) 
         recorded += run_sla_check(svc)
         clock(svc).advance(minutes=2)
     assert recorded == 6
-    warned = sorted(e.conversation_id for e in events(svc, "sla.warning"))
-    breached = sorted(e.conversation_id for e in events(svc, "sla.breached"))
+    warned = sorted(e.conversation_id or 0 for e in events(svc, "sla.warning"))
+    breached = sorted(e.conversation_id or 0 for e in events(svc, "sla.breached"))
     assert warned == breached == sorted(ids)
 
 
