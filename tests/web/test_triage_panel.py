@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from dmdesk.actions.triage import do_apply_triage
@@ -57,7 +58,7 @@ def test_panel_shows_the_verdict_masks_personal_data_and_prompts_a_secure_channe
     verdict = engine().classify(text).to_json()
     assert f"{round(verdict['category_confidence'] * 100)}%" in page
     for reason in verdict["priority_reasons"][:2]:
-        assert reason.replace("'", "&#39;") in page
+        assert str(escape(reason)) in page
     assert '<label for="triage-category">Category</label>' in page
     assert "/static/triage.css?v=" in page
 
