@@ -178,6 +178,7 @@ def _shared_texts(root: Path, limit: int) -> list[str]:
     return texts
 
 
+@pytest.mark.slow
 def test_engine_matches_reference_on_real_messages(engine: TriageEngine, shared_root: Path) -> None:
     for text in _shared_texts(shared_root, 1500):
         assert analyze(text) == reference_analyze(text)
