@@ -92,7 +92,9 @@ def test_mark_spam_and_correct_category_stick_and_are_logged(
     resp = agent.post(f"/conversations/{conv}/triage/spam", {"spam": "1"}, follow_redirects=False)
     assert resp.status_code == 303
     assert category_of(services, conv) == "spam"
-    assert "Not spam" in agent.client.get(f"/conversations/{conv}").text
+    page = agent.client.get(f"/conversations/{conv}").text
+    assert "Not spam" in page
+    assert "marked this as spam" in page, "the mark shows in the thread's timeline"
     fragment = agent.client.post(
         f"/conversations/{conv}/triage/category",
         data={"csrf_token": agent.csrf, "category": "collaboration"},

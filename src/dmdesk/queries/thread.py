@@ -22,6 +22,8 @@ THREAD_EVENTS = (
     "conversation.untagged",
     "conversation.priority_changed",
     "conversation.category_corrected",
+    "conversation.marked_spam",
+    "conversation.marked_not_spam",
     "triage.applied",
     "routing.applied",
 )

@@ -181,6 +181,8 @@ def event_text(ev: Event, users: dict[int, str], teams: dict[int, str]) -> str:
         "untagged": f"{who} removed #{d.get('tag')}",
         "priority_changed": f"{who} set priority to {d.get('to')}",
         "category_corrected": f"{who} set category to {d.get('to')}",
+        "marked_spam": f"{who} marked this as spam",
+        "marked_not_spam": f"{who} marked this as not spam",
     }
     if kind in simple:
         return simple[kind]

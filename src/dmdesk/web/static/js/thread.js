@@ -177,8 +177,19 @@ export function applyThread(frag, { own = false, composer = false } = {}) {
     if (person) nextPanel.append(person);
     panel.replaceWith(nextPanel);
   }
+  replaceTriage(frag.querySelector('#triage-panel'));
   updateComposer(frag.querySelector('#composer'), { own, composer });
   changed();
+}
+
+function replaceTriage(next) {
+  const current = $('#triage-panel');
+  if (!current || !next) return;
+  const wasOpen = $('details', current)?.open;
+  const focusedId = current.contains(document.activeElement) ? document.activeElement.id : '';
+  if (wasOpen) $('details', next)?.setAttribute('open', '');
+  current.replaceWith(next);
+  if (focusedId) document.getElementById(focusedId)?.focus();
 }
 
 function updateComposer(next, { own, composer }) {
