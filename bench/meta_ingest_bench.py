@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook_bench import count, free_port, load, wait_up  # noqa: E402
+from bench.webhook_bench import count, cpu_seconds, free_port, load, wait_up  # noqa: E402
 from dmdesk.simulator.accounts import SimAccount  # noqa: E402
 from dmdesk.simulator.formats import meta_message, ms  # noqa: E402
 from dmdesk.simulator.people import meta_signature  # noqa: E402
@@ -126,17 +126,21 @@ def run(workdir: Path, *, posts: int, n_pages: int, per_page: int, conns: int) -
     per_post = n_pages * per_page
     server, base = serve(workdir, db_url, workers=False)
     try:
+        cpu0 = cpu_seconds(server.pid)
         acked = load(base, reqs, connections=conns)
+        ack_cpu = cpu_seconds(server.pid) - cpu0
     finally:
         server.terminate()
         server.wait()
     queued = pending(db_url)
     server, base = serve(workdir, db_url, workers=True)
     started = time.perf_counter()
+    cpu0 = cpu_seconds(server.pid)
     try:
         while pending(db_url) > 0:
             time.sleep(0.25)
         drained = time.perf_counter() - started
+        drain_cpu = cpu_seconds(server.pid) - cpu0
     finally:
         server.terminate()
         server.wait()
@@ -147,7 +151,9 @@ def run(workdir: Path, *, posts: int, n_pages: int, per_page: int, conns: int) -
         "posts_acked_per_s": acked["rps"],
         "events_acked_per_s": acked["rps"] * per_post,
         "queued_events": queued,
+        "ack_cpu_ms_per_event": 1000 * ack_cpu / max(1, posts * per_post),
         "events_processed_per_s": queued / drained,
+        "process_cpu_ms_per_event": 1000 * drain_cpu / max(1, queued),
         "messages": count(db_url, "SELECT count(*) FROM messages"),
         "conversations": count(db_url, "SELECT count(*) FROM conversations"),
         "load_average": os.getloadavg(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -146,3 +147,27 @@ def test_stop_finishes_what_is_queued(services: Services) -> None:
     db.writer.stop()
     assert blocker.done()
     assert [f.result(timeout=0) for f in later] == [0, 1, 2, 3]
+
+
+def test_writes_inside_db_bulk_take_the_bulk_lane(services: Services) -> None:
+    db: Database = services.db
+    db.start()
+    order: list[str] = []
+    gate, blocker = _gated(db)
+
+    def bulk_write(name: str) -> None:
+        with db.bulk():
+            db.write(lambda s: order.append(name))
+
+    threads = [threading.Thread(target=bulk_write, args=(n,)) for n in ("bulk1", "bulk2")]
+    for t in threads:
+        t.start()
+        while db.writer.depth() < threads.index(t) + 1:
+            time.sleep(0.01)
+    live = db.writer.submit(lambda s: order.append("live"))
+    gate.set()
+    live.result(timeout=10)
+    for t in threads:
+        t.join(timeout=10)
+    blocker.result(timeout=10)
+    assert order == ["bulk1", "live", "bulk2"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -30,6 +31,7 @@ class Database:
         )
         self.on_commit: Callable[[list[PublishedEvent]], None] = _no_subscriber
         self.writer = Writer(self.write_engine, on_commit=self._publish)
+        self._local = threading.local()
 
     @property
     def dialect(self) -> str:
@@ -44,14 +46,26 @@ class Database:
         with Session(self.read_engine, expire_on_commit=False, autoflush=False) as session:
             yield session
 
-    def write(self, fn: Callable[[Session], T], *, bulk: bool = False) -> T:
+    def write(self, fn: Callable[[Session], T], *, bulk: bool | None = None) -> T:
         """Run `fn(session)` in a transaction and return its result once committed.
 
-        `bulk=True` (pipeline batches): live writes may go first; keep such writes short.
+        `bulk=True` (pipeline slices, periodic jobs): live writes may go first; keep such
+        writes short. Unset: bulk inside `with db.bulk():` in this thread, live otherwise.
         """
         if self.writer.running:
-            return self.writer.submit(fn, bulk=bulk).result()
+            lane = bulk if bulk is not None else getattr(self._local, "bulk", False)
+            return self.writer.submit(fn, bulk=lane).result()
         return self._write_inline(fn)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Writes this thread makes inside the block take the writer's bulk lane."""
+        previous = getattr(self._local, "bulk", False)
+        self._local.bulk = True
+        try:
+            yield
+        finally:
+            self._local.bulk = previous
 
     async def write_async(self, fn: Callable[[Session], T]) -> T:
         if self.writer.running:

@@ -1,5 +1,6 @@
 """A tiny scheduler thread: runs the registered periodic jobs every `interval` seconds
-while workers run; `run_once` runs them all now (the CLI and tests use it)."""
+while workers run, their writes on the writer's bulk lane; `run_once` runs them all now
+(the CLI and tests use it)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,11 @@ class Scheduler:
         self._stop.clear()
 
         def loop() -> None:
-            while not self._stop.wait(self.interval):
-                self.run_once(services)
+            # Periodic jobs are bulk work: webhook acknowledgements never wait behind them
+            # for more than one write (the writer's lanes take turns).
+            with services.db.bulk():
+                while not self._stop.wait(self.interval):
+                    self.run_once(services)
 
         self._thread = threading.Thread(target=loop, name="dmdesk-scheduler", daemon=True)
         self._thread.start()
