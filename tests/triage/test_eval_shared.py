@@ -15,7 +15,7 @@ from dmdesk.triage.evaluation import evaluate
 from dmdesk.triage.pii_eval import evaluate_pii
 
 COMPLAINT_FLOOR = 0.57
-GOLD_FLOOR = 0.53
+GOLD_FLOOR = 0.51
 
 
 @pytest.mark.parametrize(("suite", "floor"), [("sms", 0.95), ("smishing", 0.94)])
