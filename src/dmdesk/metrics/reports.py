@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, cast, func, null, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, cast, func, null, or_, select, text
 from sqlalchemy.orm import Session
 
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics.hist import Distribution
-from dmdesk.models import Event
 from dmdesk.models.metrics import MetricCell, MetricHourly
 
 SUMMARY_METRICS = (
@@ -67,26 +66,36 @@ def _where_slice(
     return query
 
 
+_WALK = """WITH RECURSIVE walk(v) AS (
+  SELECT min({col}) FROM {table} WHERE {where}
+  UNION ALL
+  SELECT (SELECT min({col}) FROM {table} WHERE {where} AND {col} > walk.v)
+  FROM walk WHERE walk.v IS NOT NULL
+) SELECT v FROM walk WHERE v IS NOT NULL"""
+
+
+def distinct_walk(session: Session, table: str, column: str, where: dict[str, Any]) -> list[Any]:
+    """The distinct values of `column` under equality conditions that, with it, form an
+    index prefix: one index probe per value (a loose index scan) in one round trip.
+    Table and column names come from this module only, never from input."""
+    clause = " AND ".join(f"{name} = :{name}" for name in where)
+    sql = _WALK.format(col=column, table=table, where=clause)
+    return list(session.scalars(text(sql), where))
+
+
 def open_values(session: Session, workspace_id: int, flt: d.ReportFilter, by: str) -> list[Any]:
-    """The values of `by` present in the rollups (bar "all") under the filter's other
-    fixed dimensions before it in the key: one index probe per value (a loose index scan),
-    where `!= all` would read every cell of the workspace."""
+    """The values of `by` present in the rollups (bar "all") under the filter's dimensions
+    before it in the key, where `!= all` would read every cell of the workspace."""
     dims = flt.slice()
     fixed = {"channel": dims.channel_id, "team": dims.team_id, "agent": dims.agent_id,
              "category": dims.category}  # fmt: skip
     if fixed[by] not in (d.ALL_ID, d.ALL_CATEGORY):
         return [fixed[by]]
-    column = _DIM_COLUMN[by]
-    base = select(func.min(column)).where(MetricCell.workspace_id == workspace_id)
+    where: dict[str, Any] = {"workspace_id": workspace_id}
     for name in d.DIMENSIONS[: d.DIMENSIONS.index(by)]:
-        base = base.where(_DIM_COLUMN[name] == fixed[name])
-    found: list[Any] = []
-    value = session.scalar(base)
-    while value is not None:
-        if value not in (d.ALL_ID, d.ALL_CATEGORY):
-            found.append(value)
-        value = session.scalar(base.where(column > value))
-    return found
+        where[_DIM_COLUMN[name].key] = fixed[name]
+    found = distinct_walk(session, "metric_cells", _DIM_COLUMN[by].key, where)
+    return [v for v in found if v not in (d.ALL_ID, d.ALL_CATEGORY)]
 
 
 def _hist_metrics(hours: d.HoursMode) -> list[str]:
@@ -205,13 +214,13 @@ def _rate_stats(bag: Bag, metric: str, name: str) -> dict[str, Any]:
 
 
 def uses_sla(session: Session, workspace_id: int) -> bool:
-    """Whether the workspace has SLA activity at all (a policy saved, a warning, a breach)."""
-    found = session.scalar(
-        select(Event.id)
-        .where(Event.workspace_id == workspace_id, Event.type.like("sla.%"))
-        .limit(1)
-    )
-    return found is not None
+    """Whether the workspace has SLA activity at all (a policy saved, a warning, a breach).
+
+    Walks the workspace's distinct event types down the (workspace, type) index:
+    `type LIKE 'sla.%'` cannot use that index under a linguistic collation and would read
+    the whole event log on every report."""
+    kinds = distinct_walk(session, "events", "type", {"workspace_id": workspace_id})
+    return any(str(kind).startswith("sla.") for kind in kinds)
 
 
 def summarize(bag: Bag, *, sla: bool = True) -> dict[str, Any]:
