@@ -238,3 +238,21 @@ def test_sla_views_list_the_oldest_due_first_page_by_page(
         rest = list_conversations(s, user=user, flt=flt, limit=2, cursor=first.next_cursor)
     assert [r.id for r in first.rows + rest.rows] == [ids[1], ids[2], ids[0]]
     assert rest.next_cursor is None
+
+
+def test_a_paused_clock_says_why(agent: Agent, services: Services, seeded: Seeded) -> None:
+    _policy(services, seeded)
+    conv_id = _dm(services, seeded, "olek", minutes_ago=10)
+    services.db.write(
+        lambda s: do_set_status(
+            s,
+            conv=s.get_one(Conversation, conv_id),
+            status="pending",
+            at=services.clock(),
+            actor_id=None,
+        )
+    )
+    run_sla_check(services)
+    row = _row(agent.client.get("/inbox?view=pending").text, conv_id)
+    assert 'data-state="paused"' in row
+    assert "First reply paused: waiting on customer" in row
