@@ -31,7 +31,7 @@ TEXT = (
 
 def _panel_violations(page: Any, axe: str) -> list[str]:
     """axe on the panel alone, for the states where it leaves the message log little height:
-    the log (tabindex -1, outside this panel) then scrolls and fails scrollable-region-focusable,
+    the log (outside this panel) then scrolls and fails scrollable-region-focusable,
     as any long thread does; the full page is checked with the panel closed at 1366 px."""
     page.add_script_tag(content=axe)
     found: list[str] = page.evaluate(RUN_AXE_PANEL, AXE_TAGS)
@@ -106,3 +106,10 @@ def test_not_spam_and_mark_spam_by_keyboard(live_server: LiveServer, browser: An
     page.keyboard.press("Enter")
     page.wait_for_selector("#triage-spam-toggle:has-text('Not spam')")
     assert category(live_server.services, conv) == "spam"
+    assert page.evaluate("document.activeElement.id") == "triage-spam-toggle", (
+        "the panel is swapped in place and keeps the focus"
+    )
+    page.focus("#thread-log")
+    page.keyboard.press("!")
+    page.wait_for_selector("#triage-spam-toggle:has-text('Mark spam')")
+    assert category(live_server.services, conv) == "general", "! is the spam / not-spam key"

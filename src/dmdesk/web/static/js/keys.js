@@ -57,6 +57,7 @@ export const SHORTCUTS = [
   { id: 'assign-me', keys: ['A'], label: 'Assign to me',
     run: click('#assign-menu button[value="me"]') },
   { id: 'tag', keys: ['l'], label: 'Add a tag', run: () => $('#tag-input')?.focus() },
+  { id: 'spam', keys: ['!'], label: 'Mark spam / not spam', run: click('#triage-spam-toggle') },
   { id: 'snooze', keys: ['h'], label: 'Snooze…', run: () => openMenu('#snooze-menu') },
   { id: 'contact', keys: ['i'], label: 'Show or hide the contact panel', run: toggleContact },
   { id: 'search', keys: ['/'], label: 'Search', run: () => $('#search-q')?.focus() },
@@ -68,7 +69,7 @@ export const SHORTCUTS = [
   { id: 'go-snoozed', keys: ['g s'], label: 'Go to Snoozed', run: goto('snoozed') },
 ];
 
-const ARIA = { N: 'Shift+N', E: 'Shift+E', A: 'Shift+A', '?': 'Shift+?' };
+const ARIA = { N: 'Shift+N', E: 'Shift+E', A: 'Shift+A', '?': 'Shift+?', '!': 'Shift+!' };
 const SHOWN = { '?': '?', Escape: 'Esc', 'Control+Enter': 'Ctrl+Enter', 'Meta+Enter': 'Cmd+Enter' };
 const shown = (k) => (SHOWN[k] || ARIA[k] || k).replace(' ', ' then ');
 const ariaOf = (k) => ARIA[k] || k;
