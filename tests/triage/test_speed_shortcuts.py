@@ -54,3 +54,18 @@ def test_the_category_model_runs_when_nothing_else_decided(
     monkeypatch.setattr(engine_module, "guess_category", _model_must_not_run)
     with pytest.raises(AssertionError, match="category model was asked"):
         engine.classify("How much is the blue dress in size M?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a@" * 600,
+        "a@" * 599 + "b.co",
+        "x@y@z.w.v! and @handle",
+        "._a@@ .. @a.b a@.b a@b. a@b.c_",
+        "mail a.b+c@ex-ample.co.uk, ok?\u3000ß@é.ü",
+    ],
+)
+def test_email_shortcut_gives_the_regex_result(text: str) -> None:
+    """prepare() replaces e-mails run by run in linear time; the features are the regex's."""
+    assert features.analyze(text) == reference_analyze(text)

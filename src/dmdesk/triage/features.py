@@ -18,7 +18,9 @@ from dmdesk.triage.sentiment import NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
 MAX_CHARS = 1000
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|ly|io|co|me|xyz|top|info)\S*")
 _URL_HINT = re.compile(r"\.(?:com|net|org|ly|io|co|me|xyz|top|info)")  # every bare _URL has one
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")  # the definition; prepare() applies it via _email_run
+_AT_RUN = re.compile(r"(?<!\S)\S*@\S*")
+_LAST_DOT_WORD = re.compile(r".*\.(\w+)", re.DOTALL)
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _DIGITS = re.compile(r"\d")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?|[!?]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -38,13 +40,25 @@ def prepare(text: str) -> str:
     text = text[:MAX_CHARS]
     # each substitution is skipped when the character it needs is absent (same result)
     if "@" in text:
-        text = _EMAIL.sub(" zzemail ", text)
+        text = _AT_RUN.sub(_email_run, text)
     if "://" in text or "www." in text or _URL_HINT.search(text):
         text = _URL.sub(" zzurl ", text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
     text = _DIGITS.sub("0", text.lower())
     return _REPEAT.sub(r"\1\1", text)
+
+
+def _email_run(match: re.Match[str]) -> str:
+    """`_EMAIL.sub(" zzemail ", run)` for one whitespace-free run holding an "@", in linear
+    time (the regex backtracks quadratically on "a@a@a@..."). Its match always starts at the
+    run's start and ends after the word characters that follow the run's last "." + word
+    character, provided an "@" sits between the first character and that "." minus one."""
+    run = match.group()
+    last = _LAST_DOT_WORD.match(run)
+    if last is None or run.find("@", 1, max(1, last.start(1) - 2)) == -1:
+        return run
+    return " zzemail " + run[last.end() :]
 
 
 def words(prepared: str) -> list[str]:
