@@ -200,7 +200,9 @@ def count(url: str, sql: str) -> int:
     return int(value)
 
 
-def bench_ingest(workdir: Path, *, events: int, rate: float) -> dict[str, Any]:
+def bench_ingest(
+    workdir: Path, *, events: int, rate: float, max_drain_s: float = 0
+) -> dict[str, Any]:
     url, channel_id = setup_db(workdir)
     reqs = workdir / "reqs.jsonl"
     make_requests(reqs, n=events, channel_id=channel_id, prefix="a", people=events // 5)
@@ -225,13 +227,16 @@ def bench_ingest(workdir: Path, *, events: int, rate: float) -> dict[str, Any]:
     started = time.perf_counter()
     cpu0 = cpu_seconds(server.pid)
     try:
-        while count(url, "SELECT count(*) FROM inbound_events WHERE status='pending'") > 0:
+        left = pending
+        while left > 0 and not (max_drain_s and time.perf_counter() - started > max_drain_s):
             time.sleep(0.25)
+            left = count(url, "SELECT count(*) FROM inbound_events WHERE status='pending'")
         drained = time.perf_counter() - started
         drain_cpu = cpu_seconds(server.pid) - cpu0
     finally:
         server.terminate()
         server.wait()
+    queued, pending = pending, pending - left  # `pending` now: how many were processed
     return {
         "ceiling_rps": ceiling["rps"],
         "ceiling_open_p50_ms": ceiling_open["p50_ms"],
@@ -243,6 +248,7 @@ def bench_ingest(workdir: Path, *, events: int, rate: float) -> dict[str, Any]:
         "ack_p50_ms_at_rate": ack_open["p50_ms"],
         "ack_p99_ms_at_rate": ack_open["p99_ms"],
         "offered_rate": rate,
+        "queued_events": queued,
         "processed_events": pending,
         "processed_per_s": pending / drained,
         "process_cpu_ms_per_event": 1000 * drain_cpu / max(1, pending),
@@ -368,6 +374,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-inbox", action="store_true")
+    parser.add_argument(
+        "--max-drain-seconds", type=float, default=0, help="stop processing early (0: drain all)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
@@ -379,7 +388,9 @@ def main() -> None:
             "load_average_before": load_average(),
         }
         if not args.skip_ingest:
-            report["ingest"] = bench_ingest(work, events=args.events, rate=args.rate)
+            report["ingest"] = bench_ingest(
+                work, events=args.events, rate=args.rate, max_drain_s=args.max_drain_seconds
+            )
             report["ingest"]["load_average_after"] = load_average()
             print(json.dumps(report["ingest"], indent=2), flush=True)
         if not args.skip_inbox:
