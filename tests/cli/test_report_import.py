@@ -95,6 +95,7 @@ def test_import_reports_bad_lines_and_is_idempotent(
     assert "line 2: messages.0.at" in first.output
     assert "line 3:" in first.output
     assert "line 4: messages.0.author" in first.output
+    assert f"importing: {len(ROWS)}/{len(ROWS)} lines" in first.output  # progress, not a TTY
     again = _invoke(db_url, "import", "conversations", str(path), "--channel", "acme-web")
     assert "imported 2 conversations: 0 new messages, 5 already present" in again.stdout
     assert _invoke(db_url, "import", "conversations", str(path), "--strict").exit_code == 1

@@ -22,6 +22,14 @@ from dmdesk.domain.errors import DomainError
 from dmdesk.models import Channel, Workspace
 
 app = typer.Typer(help="Import history from other tools.", no_args_is_help=True)
+PLAIN_PROGRESS_EVERY = 1000
+
+
+def _plain_progress(done: int, total: int) -> None:
+    """Progress as plain lines on stderr when it is not a terminal (a log, a pipe, a job),
+    where the live bar draws nothing: every 1,000 lines and at the end."""
+    if not err_console.is_terminal and (done % PLAIN_PROGRESS_EVERY == 0 or done == total):
+        err_console.print(f"importing: {done:,}/{total:,} lines", highlight=False)
 
 
 def _channel(s: Session, *, workspace: str | None, channel: str | None, box: SecretBox) -> int:
@@ -80,6 +88,7 @@ def conversations(
             task = progress.add_task("import", total=len(lines))
             for number, raw in enumerate(lines, start=1):
                 progress.advance(task)
+                _plain_progress(number, len(lines))
                 if not raw.strip():
                     continue
                 try:
