@@ -231,11 +231,15 @@ def test_raw_payloads_held_the_text_before_and_file_bytes_hold_nothing_after(
         places = {leak.split(":")[0] for leak in _leaks(services, ("quuxvelvet",))}
         assert {"webhook_deliveries.body", "inbound_events.payload", "messages.text"} <= places
         contact_id = contact_of(services, conv).id
+        pragma = sa.text("PRAGMA secure_delete")
+        services.db.write(lambda s: s.execute(sa.text("PRAGMA secure_delete = 0")))
+        assert services.db.write(lambda s: s.execute(pragma).scalar_one()) == 0
         services.db.write(
             lambda s: privacy.do_erase_contact(
                 s, workspace_id=seeded.workspace_id, contact_id=contact_id, actor=None, at=NOW
             )
         )
+        assert services.db.write(lambda s: s.execute(pragma).scalar_one()) == 0  # restored
         path = Path(sqlite_url.removeprefix("sqlite:///"))
         wal = path.parent / (path.name + "-wal")
         assert wal.stat().st_size > 0  # the log still holds the pages erasure replaced

@@ -3,6 +3,8 @@ them goes in one transaction; only anonymous metric events and conversions stay.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -224,22 +226,32 @@ def _delete_subject(session: Session, subject: _Subject, report: ErasureReport) 
     session.execute(delete(Person).where(Person.id.in_(subject.person_ids)))
 
 
+@contextmanager
+def _secure_delete(session: Session) -> Iterator[None]:
+    """SQLite: overwrite freed pages with zeros while erasing (not left holding the text),
+    then give the writer's connection its previous setting back, even on failure."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    previous = int(session.execute(sa.text("PRAGMA secure_delete")).scalar_one())
+    session.execute(sa.text("PRAGMA secure_delete = ON"))
+    try:
+        yield
+    finally:
+        session.execute(sa.text(f"PRAGMA secure_delete = {previous}"))
+
+
 def do_erase_contact(
     session: Session, *, workspace_id: int, contact_id: int, actor: User | None, at: datetime
 ) -> ErasureReport:
     """Forget the person behind a contact (all their merged identities) completely."""
     subject = _subject(session, workspace_id, contact_id)
     report = ErasureReport(person_id=subject.person_ids[0] if subject.person_ids else None)
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite:  # freed pages are overwritten with zeros, not left with the text
-        previous = session.execute(sa.text("PRAGMA secure_delete")).scalar_one()
-        session.execute(sa.text("PRAGMA secure_delete = ON"))
-    _erase_raw(session, subject, report)
-    _scrub_events(session, subject, report)
-    _delete_subject(session, subject, report)
-    purge_index_remnants(session)
-    if sqlite:
-        session.execute(sa.text(f"PRAGMA secure_delete = {int(previous)}"))
+    with _secure_delete(session):
+        _erase_raw(session, subject, report)
+        _scrub_events(session, subject, report)
+        _delete_subject(session, subject, report)
+        purge_index_remnants(session)
     report.contacts, report.conversations = len(subject.contact_ids), len(subject.conversation_ids)
     report.messages = len(subject.message_ids)
     do_audit(
