@@ -17,6 +17,7 @@ from dmdesk.triage.sentiment import Sentiment
 MIN_CONFIDENCE = 0.30
 POSITIVE_GUARD = 0.25
 NEGATIVE_PROMOTE = -0.5
+_BY_VALUE = {c.value: c for c in Category}
 _PROMOTABLE = frozenset({Category.SUPPORT, Category.GENERAL, Category.SALES})
 
 
@@ -29,12 +30,12 @@ class CategoryGuess:
 
 
 def _ranked(model: LinearModel, vec: Vector) -> tuple[list[tuple[Category, float]], float]:
-    proba = model.proba(vec)
+    proba = model.proba(vec).tolist()
     classes = model.classes
-    spam_p = float(proba[classes.index("spam")]) if "spam" in classes else 0.0
+    spam_p = proba[classes.index("spam")] if "spam" in classes else 0.0
     rest = max(1e-9, 1.0 - spam_p)
     ranked = sorted(
-        ((Category(c), float(proba[i]) / rest) for i, c in enumerate(classes) if c != "spam"),
+        ((_BY_VALUE[c], p / rest) for c, p in zip(classes, proba, strict=True) if c != "spam"),
         key=lambda pair: -pair[1],
     )
     return ranked, spam_p

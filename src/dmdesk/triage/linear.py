@@ -10,7 +10,6 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ FloatArray = npt.NDArray[np.float32]
 
 
 IntArray = npt.NDArray[np.int64]
+_ONE = np.float32(1.0)
 
 
 @dataclass(frozen=True)
@@ -58,21 +58,17 @@ class LinearModel:
 
     def vector(self, counts: Counter[str]) -> Vector:
         """The message's TF-IDF vector (sublinear tf, l2-normalised) in this vocabulary."""
-        names = list(counts)
-        n = len(names)
-        # map() keeps the per-feature look-up in C: this is the hot loop of the pipeline
-        ids = np.fromiter(map(self.vocab.get, names, repeat(-1, n)), dtype=np.int64, count=n)
-        found = ids >= 0
-        if not found.any():
+        get = self.vocab.get
+        found = [(i, n, name) for name, n in counts.items() if (i := get(name)) is not None]
+        if not found:
             return Vector(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
-        raw = np.fromiter(counts.values(), dtype=np.float32, count=n)[found]
-        idx = ids[found]
-        vals: FloatArray = ((np.log(raw) + np.float32(1.0)) * self.idf[idx]).astype(np.float32)
+        ids, raw, kept = zip(*found, strict=True)
+        idx = np.array(ids, dtype=np.int64)
+        vals: FloatArray = (np.log(np.array(raw, dtype=np.float32)) + _ONE) * self.idf[idx]
         norm = float(np.sqrt(vals @ vals))
         if norm > 0:
             vals /= norm
-        kept = [names[k] for k in np.flatnonzero(found)]
-        return Vector(idx, vals, kept)
+        return Vector(idx, vals, list(kept))
 
     def proba(self, vec: Vector) -> FloatArray:
         """Class probabilities in `classes` order."""
@@ -87,8 +83,9 @@ class LinearModel:
         col = 0 if len(self.coef) == 1 else cls
         sign = -1.0 if len(self.coef) == 1 and cls == 0 else 1.0
         contrib = sign * self.coef_t[vec.idx[keep], col] * vec.vals[keep]
-        order = np.argsort(-contrib)[: top * 2]
-        picked = [readable(vec.names[keep[j]]) for j in order if contrib[j] > 0]
+        order = np.argsort(-contrib)[: top * 2].tolist()
+        values, kept = contrib.tolist(), keep.tolist()
+        picked = [readable(vec.names[kept[j]]) for j in order if values[j] > 0]
         return tuple(dict.fromkeys(picked))[:top]
 
     def save(self, folder: Path, name: str) -> None:

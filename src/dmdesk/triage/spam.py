@@ -38,7 +38,7 @@ _MASS = re.compile(
     r"dear (?:customer|user|sir|madam|friend|winner|valued)|click (?:here|the link|below)"
     r"|limited (?:time|offer)|act now|(?:text|reply) (?:stop|yes|win)\b|sub ?4 ?sub|f4f"
     r"|follow (?:me )?(?:and i'll |for )?follow ?back|check out my (?:channel|profile|page)"
-    r"|earn \$?\d+|\d+k? followers (?:in|for)|dm (?:me|us) (?:for|now)"
+    r"|earn \$?\d+|(?<!\d)\d+k? followers (?:in|for)|dm (?:me|us) (?:for|now)"
 )
 
 # bulk promotional SMS: offer terms, opt-out and premium-rate small print, EMI/loan offers
