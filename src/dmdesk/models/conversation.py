@@ -19,6 +19,20 @@ class Conversation(Base):
         Index("ix_conversations_queue", "workspace_id", "status", "queue_rank", "sort_at", "id"),
         Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
         Index("ix_conversations_team", "workspace_id", "team_id", "status"),
+        # Migration 0402: Mine/Unassigned in queue order, the rail's capped counts (read
+        # from the index alone), the spam view, and the SLA job's "changed since" pick.
+        Index(
+            "ix_conversations_assignee_queue",
+            "workspace_id",
+            "assignee_id",
+            "status",
+            "queue_rank",
+            "sort_at",
+            "id",
+        ),
+        Index("ix_conversations_counts", "workspace_id", "status", "assignee_id", "category"),
+        Index("ix_conversations_category", "workspace_id", "category", "status"),
+        Index("ix_conversations_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -60,7 +60,13 @@ class ConversationSla(Base):
     """The latest SLA computation for an open conversation: list chips and views."""
 
     __tablename__ = "conversation_sla"
-    __table_args__ = (Index("ix_conversation_sla_due", "workspace_id", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_conversation_sla_due", "workspace_id", "state", "due_at"),
+        # Migration 0402: the SLA job's pick of clocks that crossed a time or went stale.
+        Index("ix_conversation_sla_state_due", "state", "due_at"),
+        Index("ix_conversation_sla_state_warning", "state", "warning_at"),
+        Index("ix_conversation_sla_checked", "checked_until"),
+    )
 
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True

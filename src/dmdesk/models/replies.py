@@ -80,7 +80,7 @@ class ReplyApproval(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    message_id: Mapped[int | None] = mapped_column(nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     # A WhatsApp template send parked for approval (text is then the template's words).
     template: Mapped[str | None] = mapped_column(String(512), nullable=True)
     template_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -110,8 +110,8 @@ class AutomationRun(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
     rule_id: Mapped[int] = mapped_column(ForeignKey("automation_rules.id", ondelete="CASCADE"))
-    event_id: Mapped[int | None] = mapped_column(nullable=True)
-    conversation_id: Mapped[int | None] = mapped_column(nullable=True)
+    event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    conversation_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     outcome: Mapped[str] = mapped_column(String(20))  # applied | no_match | error | dry_run
     did: Mapped[list[str]] = mapped_column(JsonType, default=list)
     error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
@@ -124,7 +124,7 @@ class OutboundWebhookCall(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
-    rule_id: Mapped[int | None] = mapped_column(nullable=True)
+    rule_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     url: Mapped[str] = mapped_column(String(1000))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="queued")
@@ -209,11 +209,11 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(120))
     purpose: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text, default="")
-    saved_reply_id: Mapped[int | None] = mapped_column(nullable=True)
+    saved_reply_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     template: Mapped[str | None] = mapped_column(String(120), nullable=True)
     segment: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    created_by: Mapped[int | None] = mapped_column(nullable=True)
+    created_by: Mapped[int | None] = mapped_column(BigId, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -225,8 +225,8 @@ class CampaignRecipient(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    conversation_id: Mapped[int | None] = mapped_column(nullable=True)
-    message_id: Mapped[int | None] = mapped_column(nullable=True)
+    conversation_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     outcome: Mapped[str] = mapped_column(String(20))  # sent | skipped
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
