@@ -72,9 +72,13 @@ $$
 def upgrade() -> None:
     op.create_table(
         "privacy_settings",
-        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("index_personal_data", sa.Boolean(), nullable=False),
-        sa.Column("updated_by", sa.Integer(), nullable=True),
+        sa.Column(
+            "updated_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["updated_by"], ["users.id"]),
         sa.ForeignKeyConstraint(["workspace_id"], ["workspaces.id"]),
