@@ -49,10 +49,20 @@ class Distribution:
 
     @staticmethod
     def merge(blobs: Iterable[bytes | None]) -> Distribution:
-        parts = [_arrays(b) for b in blobs if b]
+        return Distribution._sum([_arrays(b) for b in blobs if b])
+
+    @staticmethod
+    def combine(dists: Iterable[Distribution]) -> Distribution:
+        """The merge of already merged distributions (e.g. first and next replies)."""
+        return Distribution._sum([(x.values, x.counts) for x in dists if x.values.size])
+
+    @staticmethod
+    def _sum(parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]) -> Distribution:
         if not parts:
             empty = np.zeros(0, dtype=_DTYPE)
             return Distribution(empty, empty)
+        if len(parts) == 1:  # one histogram is already sorted and distinct
+            return Distribution(parts[0][0], parts[0][1])
         values = np.concatenate([p[0] for p in parts])
         counts = np.concatenate([p[1] for p in parts])
         uniq, inverse = np.unique(values, return_inverse=True)

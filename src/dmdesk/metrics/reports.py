@@ -40,14 +40,23 @@ class Bag:
     totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     blobs: dict[str, list[bytes]] = field(default_factory=lambda: defaultdict(list))
 
+    merged: dict[str, Distribution] = field(default_factory=dict)
+
     def take(self, metric: str, n: int, total: int, blob: bytes | None) -> None:
         self.counts[metric] += n
         self.totals[metric] += total
         if blob:
             self.blobs[metric].append(blob)
+            self.merged.pop(metric, None)
 
     def dist(self, *metrics: str) -> Distribution:
-        return Distribution.merge(b for m in metrics for b in self.blobs.get(m, ()))
+        """Each metric's histograms merged once; several metrics combine those merges."""
+        for m in metrics:
+            if m not in self.merged:
+                self.merged[m] = Distribution.merge(self.blobs.get(m, ()))
+        if len(metrics) == 1:
+            return self.merged[metrics[0]]
+        return Distribution.combine(self.merged[m] for m in metrics)
 
 
 def _where_slice(

@@ -1,0 +1,40 @@
+"""Histogram merges: one blob, many blobs, and merges of merges agree with numpy."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dmdesk.metrics.hist import Distribution, pack
+
+SAMPLES = st.lists(st.integers(min_value=0, max_value=50), max_size=30)
+
+
+@given(st.lists(SAMPLES, min_size=1, max_size=5), st.integers(min_value=1, max_value=4))
+def test_merges_of_merges_equal_one_merge(groups: list[list[int]], split: int) -> None:
+    blobs = [pack(Counter(g)) for g in groups]
+    whole = Distribution.merge(blobs)
+    parts = Distribution.combine(
+        [Distribution.merge(blobs[:split]), Distribution.merge(blobs[split:])]
+    )
+    assert whole.values.tolist() == parts.values.tolist()
+    assert whole.counts.tolist() == parts.counts.tolist()
+    flat = [v for g in groups for v in g]
+    assert whole.n == len(flat)
+    if flat:
+        for p in (0.5, 0.9):
+            assert whole.percentile(p) == pytest.approx(float(np.percentile(flat, p * 100)))
+            assert parts.percentile(p) == whole.percentile(p)
+    else:
+        assert whole.percentile(0.5) is None
+
+
+def test_a_single_histogram_is_used_as_it_is() -> None:
+    one = Distribution.merge([None, pack({7: 2, 3: 1})])
+    assert one.values.tolist() == [3, 7]
+    assert one.counts.tolist() == [1, 2]
+    assert one.percentile(0.5) == 7.0
