@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from dmdesk.domain.clock import ensure_utc
+from dmdesk.domain.pii_mask import mask_text
 from dmdesk.models import Channel, Contact, Conversation, ConversationTag, TeamMember, User
 from dmdesk.models.ownership import ConversationSla
 
@@ -147,10 +148,18 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, int] | None:
 
 
 def list_conversations(
-    session: Session, *, user: User, flt: InboxFilter, cursor: str | None = None, limit: int = PAGE
+    session: Session,
+    *,
+    user: User,
+    flt: InboxFilter,
+    cursor: str | None = None,
+    limit: int = PAGE,
+    mask_pii: bool = False,
 ) -> InboxPage:
     """One page of the inbox in two queries (rows, tags). The page's ids are chosen first
-    from the conversations table alone (an index walk in queue order), then joined."""
+    from the conversations table alone (an index walk in queue order), then joined.
+    `mask_pii`: previews and phone-number names with personal data masked (agents without
+    the "view personal data" permission)."""
     c = Conversation
     keys: Any = select(c.id).where(c.workspace_id == user.workspace_id)
     if flt.view in SLA_VIEWS:
@@ -177,6 +186,8 @@ def list_conversations(
         _row(conv, contact, channel, name, tags.get(conv.id, []), sla_chip(sla, conv.status))
         for conv, contact, channel, name, sla in found
     ]
+    if mask_pii:
+        rows = [_masked(r) for r in rows]
     next_cursor = None
     if more and found:
         last, sla = found[-1][0], found[-1][4]
@@ -185,6 +196,14 @@ def list_conversations(
         else:
             next_cursor = encode_cursor(last, last.queue_rank, last.sort_at)
     return InboxPage(rows=rows, next_cursor=next_cursor)
+
+
+def _masked(row: InboxRow) -> InboxRow:
+    return replace(
+        row,
+        preview=mask_text(row.preview) or "",
+        contact_name=mask_text(row.contact_name) or "",
+    )
 
 
 def _order(flt: InboxFilter) -> tuple[Any, ...]:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dmdesk.domain.pii_mask import mask_text
 from dmdesk.models import Channel, Contact, Conversation, Event, Message, Note, User
 
 THREAD_EVENTS = (
@@ -38,6 +39,9 @@ class ThreadItem:
     note: Note | None = None
     event: Event | None = None
     author_name: str | None = None
+    # A message's text as this reader may see it (personal data masked for agents without
+    # the "view personal data" permission); the stored text is never changed.
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,9 @@ class Thread:
     users: dict[int, str]
 
 
-def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Thread:
+def load_thread(
+    session: Session, conv: Conversation, *, limit: int = 200, mask_pii: bool = False
+) -> Thread:
     contact = session.get_one(Contact, conv.contact_id)
     channel = session.get_one(Channel, conv.channel_id)
     users = dict(
@@ -75,7 +81,12 @@ def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Th
     ).all()
     items = [
         ThreadItem(
-            "message", m.sent_at, m.id, message=m, author_name=users.get(m.author_user_id or 0)
+            "message",
+            m.sent_at,
+            m.id,
+            message=m,
+            author_name=users.get(m.author_user_id or 0),
+            text=mask_text(m.text) if mask_pii else m.text,
         )
         for m in messages
     ]
@@ -102,13 +113,16 @@ def load_thread(session: Session, conv: Conversation, *, limit: int = 200) -> Th
     return Thread(conv, contact, channel, items, list(others), users)
 
 
-def message_json(m: Message, users: dict[int, str]) -> dict[str, Any]:
+def message_json(item: ThreadItem, users: dict[int, str]) -> dict[str, Any]:
+    """A thread message for the API, with the text as the reader may see it."""
+    m = item.message
+    assert m is not None, "only message items"
     return {
         "id": m.id,
         "direction": m.direction,
         "author_kind": m.author_kind,
         "author_name": users.get(m.author_user_id or 0),
-        "text": m.text,
+        "text": item.text,
         "attachments": m.attachments,
         "delivery_status": m.delivery_status,
         "error_code": m.error_code,

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
+from dmdesk.actions.pii_access import user_sees_pii
 from dmdesk.models import User
 from dmdesk.queries.inbox import VIEWS, InboxFilter, InboxPage, list_conversations, view_counts
 from dmdesk.queries.rail import RailFacets, rail_facets
@@ -165,7 +166,8 @@ def load_list(
     open_id: int | None = None,
 ) -> ListModel:
     """Rows, tags, counts, facets: four queries, whatever the page size."""
-    page = list_conversations(session, user=user, flt=flt, cursor=cursor)
+    masked = not user_sees_pii(session, user)
+    page = list_conversations(session, user=user, flt=flt, cursor=cursor, mask_pii=masked)
     counts = view_counts(session, user=user)
     facets = rail_facets(session, workspace_id=user.workspace_id)
     return ListModel(flt, page, counts, facets, now, open_id)

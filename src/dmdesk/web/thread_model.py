@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from dmdesk.access import access_conversation
 from dmdesk.actions.conversations import conversation_tags
 from dmdesk.actions.messages import MAX_TEXT
+from dmdesk.actions.pii_access import user_sees_pii
 from dmdesk.domain.enums import Platform
 from dmdesk.models import User
 from dmdesk.queries.rail import RailFacets, rail_facets
@@ -74,7 +75,7 @@ def load_thread_model(
 ) -> ThreadModel:
     """Raises NotFound for unknown and other workspaces' ids alike."""
     conv = access_conversation(session, user, conv_id)
-    thread = load_thread(session, conv)
+    thread = load_thread(session, conv, mask_pii=not user_sees_pii(session, user))
     tags = conversation_tags(session, conv.id)
     facets = facets or rail_facets(session, workspace_id=user.workspace_id)
     return ThreadModel(thread, tags, facets, user, now)

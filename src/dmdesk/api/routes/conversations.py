@@ -12,6 +12,7 @@ from dmdesk.access import access_conversation
 from dmdesk.actions import conversations as conv_actions
 from dmdesk.actions.governance import do_submit_reply
 from dmdesk.actions.messages import do_add_note
+from dmdesk.actions.pii_access import user_sees_pii
 from dmdesk.api.deps import CallerDep, ServicesDep
 from dmdesk.api.schemas import (
     AssignIn,
@@ -83,7 +84,14 @@ def list_(
         assignee_id=assignee_id,
     )
     with services.db.session() as s:
-        page = list_conversations(s, user=caller.user, flt=flt, cursor=cursor, limit=limit)
+        page = list_conversations(
+            s,
+            user=caller.user,
+            flt=flt,
+            cursor=cursor,
+            limit=limit,
+            mask_pii=not user_sees_pii(s, caller.user),
+        )
         counts = view_counts(s, user=caller.user)
     return ConversationPage(
         items=[ConversationOut.of(r) for r in page.rows],
@@ -96,7 +104,7 @@ def list_(
 def thread(conv_id: int, services: ServicesDep, caller: CallerDep) -> ThreadOut:
     with services.db.session() as s:
         conv = access_conversation(s, caller.user, conv_id)
-        t = load_thread(s, conv)
+        t = load_thread(s, conv, mask_pii=not user_sees_pii(s, caller.user))
         tags = conv_actions.conversation_tags(s, conv.id)
     now = services.clock()
     win = window_state(t.channel.platform, conv.last_inbound_at, now)
@@ -122,7 +130,7 @@ def thread(conv_id: int, services: ServicesDep, caller: CallerDep) -> ThreadOut:
             "external_id": t.contact.external_id,
         },
         channel={"id": t.channel.id, "platform": t.channel.platform, "name": t.channel.name},
-        messages=[message_json(i.message, t.users) for i in t.items if i.message],
+        messages=[message_json(i, t.users) for i in t.items if i.message],
         notes=[
             {
                 "id": i.note.id,
