@@ -107,8 +107,14 @@ def open_values(session: Session, workspace_id: int, flt: d.ReportFilter, by: st
     return [v for v in found if v not in (d.ALL_ID, d.ALL_CATEGORY)]
 
 
-def _hist_metrics(hours: d.HoursMode) -> list[str]:
-    return [d.stored(m, hours) for m in d.DURATIONS] + [d.CSAT]
+ALL_HISTOGRAMS = (*d.DURATIONS, d.CSAT)
+# What the breakdown tables show: first response, resolution and CSAT (next replies are
+# the largest histograms and no table column needs them).
+BREAKDOWN_HISTOGRAMS = (d.FIRST_RESPONSE, d.RESOLUTION, d.CSAT)
+
+
+def _hist_metrics(hours: d.HoursMode, which: Sequence[str] = ALL_HISTOGRAMS) -> list[str]:
+    return [m if m == d.CSAT else d.stored(m, hours) for m in which]
 
 
 def _next_month(day: date) -> date:
@@ -122,9 +128,9 @@ def full_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def _hist_clause(flt: d.ReportFilter) -> ColumnElement[bool]:
+def _hist_clause(flt: d.ReportFilter, which: Sequence[str]) -> ColumnElement[bool]:
     """Histograms by whole month where they can, by day at the edges."""
-    hists = _hist_metrics(flt.hours)
+    hists = _hist_metrics(flt.hours, which)
     in_period = and_(MetricCell.day >= flt.start, MetricCell.day <= flt.end)
     months = full_months(flt.start, flt.end)
     if months is None:
@@ -143,7 +149,12 @@ def _hist_clause(flt: d.ReportFilter) -> ColumnElement[bool]:
 
 
 def load_bags(
-    session: Session, workspace_id: int, flt: d.ReportFilter, *, group_by: str | None = None
+    session: Session,
+    workspace_id: int,
+    flt: d.ReportFilter,
+    *,
+    group_by: str | None = None,
+    histograms: Sequence[str] = ALL_HISTOGRAMS,
 ) -> dict[Any, Bag]:
     """Merged rollup cells per value of `group_by` (a single bag under None without it).
 
@@ -170,7 +181,7 @@ def load_bags(
     )
     hists = select(key_col, MetricCell.metric, MetricCell.n, MetricCell.total, MetricCell.hist)
     hists = _where_slice(hists, flt, open_dim=group_by, values=values).where(
-        MetricCell.workspace_id == workspace_id, _hist_clause(flt)
+        MetricCell.workspace_id == workspace_id, _hist_clause(flt, histograms)
     )
     bags: dict[Any, Bag] = defaultdict(Bag)
     for query in (counted, hists):
@@ -273,7 +284,8 @@ def breakdown(
         raise ValueError(f"cannot break down by {by!r}")
     rows = []
     sla = uses_sla(session, workspace_id)
-    for key, bag in load_bags(session, workspace_id, flt, group_by=by).items():
+    bags = load_bags(session, workspace_id, flt, group_by=by, histograms=BREAKDOWN_HISTOGRAMS)
+    for key, bag in bags.items():
         s = summarize(bag, sla=sla)
         rows.append({
             "key": key,
@@ -372,6 +384,6 @@ def response_histogram(
     session: Session, workspace_id: int, flt: d.ReportFilter
 ) -> list[tuple[int, int]]:
     """(bin start in seconds, first responses in the bin) for the period."""
-    bag = load_bags(session, workspace_id, flt).get(None, Bag())
-    counts = bag.dist(d.FIRST_RESPONSE).bins(s * 1000 for s in RESPONSE_BINS_S)
+    bags = load_bags(session, workspace_id, flt, histograms=(d.FIRST_RESPONSE,))
+    counts = bags.get(None, Bag()).dist(d.FIRST_RESPONSE).bins(s * 1000 for s in RESPONSE_BINS_S)
     return list(zip(RESPONSE_BINS_S, counts, strict=True))
