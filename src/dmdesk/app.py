@@ -81,8 +81,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     for extra in (dead_letters, templates):
         api.include_router(extra.router)
     api.include_router(triage_routes.router)
-    app.include_router(api)
+    # Webhooks first: routes are matched in order, and they are the hottest (~140 routes).
     app.include_router(webhooks.router)
+    app.include_router(api)
     app.include_router(health.router)
     app.include_router(conversions.public)
     _mount_web(app)
