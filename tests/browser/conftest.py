@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +55,14 @@ def log_in(
     page.click("button[type=submit]")
     page.wait_for_selector("html[data-live=connected]")
     return page
+
+
+def screenshot_path(name: str, tmp_dir: Path) -> Path:
+    """Where a browser test saves its screenshot: `docs/screenshots/NAME` when
+    DMDESK_SCREENSHOTS=1 (to refresh the README's pictures), else a temporary folder, so a
+    test run leaves the checkout clean."""
+    if os.environ.get("DMDESK_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+    return tmp_dir / name
