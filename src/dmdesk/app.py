@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 
 from dmdesk import __version__
 from dmdesk.api.errors import install_error_handlers
@@ -29,17 +27,11 @@ from dmdesk.api.routes import (
     webhooks,
 )
 from dmdesk.api.routes import triage as triage_routes
+from dmdesk.asgi_middleware import SECURITY_HEADERS, ObserveMiddleware
 from dmdesk.config import Settings
-from dmdesk.observability import request_id_var
 from dmdesk.services import Services, build_services
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; "
-    "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-}
+__all__ = ["SECURITY_HEADERS", "create_app"]
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -87,7 +79,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(health.router)
     app.include_router(conversions.public)
     _mount_web(app)
-    _install_middleware(app, services)
+    # Pure ASGI (no BaseHTTPMiddleware): request ids, per-route metrics, security headers.
+    app.add_middleware(ObserveMiddleware, metrics=services.metrics)
     return app
 
 
@@ -95,25 +88,3 @@ def _mount_web(app: FastAPI) -> None:
     from dmdesk.web import mount
 
     mount(app)
-
-
-def _install_middleware(app: FastAPI, services: Services) -> None:
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-        token = request_id_var.set(rid)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            request_id_var.reset(token)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        services.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        services.metrics.latency.labels(path).observe(time.perf_counter() - started)
-        response.headers["X-Request-ID"] = rid
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
