@@ -23,6 +23,7 @@ from dmdesk.domain.optout import (
     OPT_IN_CONFIRM,
     confirmation,
     is_opt_in,
+    normalise,
     opt_out_language,
     parse_csat,
 )
@@ -77,6 +78,8 @@ class MessageHook:
         steps: list[Step] = [_opt_out, _opt_in, _csat, _flow, _flow_reply, faq]
         _guard(session, lambda s: cancel_follow_ups(s, conv.id))
         for step in steps:
+            if not _may_apply(step, conv, stored.event):
+                continue  # a pure check says no: spare the savepoint and its queries
             if _guard(session, _bind(step, conv, stored.event, stored.at)):
                 return
 
@@ -88,11 +91,11 @@ class MessageHook:
         at: datetime,
         enrichment: dict[str, Any] | None,
     ) -> bool:
+        if conv.assignee_id is not None or conv.first_human_reply_at is not None:
+            return False  # a person is already looking after this conversation
         settings = reply_settings(s, conv.workspace_id, at=at)
         if not settings.faq_enabled or is_opted_out(s, conv.contact_id):
             return False
-        if conv.assignee_id is not None or conv.first_human_reply_at is not None:
-            return False  # a person is already looking after this conversation
         if wants_person(ev.text, ev.quick_reply_payload or ev.postback_payload):
             record_event(
                 s,
@@ -115,6 +118,22 @@ class MessageHook:
             threshold=settings.faq_threshold,
         )
         return True
+
+
+def _may_apply(step: Step, conv: Conversation, ev: Any) -> bool:
+    """False when a step surely returns False, known from the message and the loaded
+    conversation alone (no query): the opt-out/opt-in words, a flow keyword's shape, and
+    FAQ on a conversation a person already looks after."""
+    if step is _opt_out:
+        return opt_out_language(ev.text) is not None
+    if step is _opt_in:
+        return is_opt_in(ev.text)
+    if step is _flow:
+        word = normalise(ev.text or "")
+        return bool(word) and len(word) <= 64
+    if step is _csat or step is _flow_reply:
+        return True
+    return conv.assignee_id is None and conv.first_human_reply_at is None  # the FAQ step
 
 
 def _bind(step: Step, conv: Conversation, ev: Any, at: datetime) -> Callable[[Session], bool]:
