@@ -258,9 +258,11 @@ def link_mentioned_orders(
     session: Session, *, conversation_id: int, text: str, at: datetime
 ) -> int:
     conv = session.get_one(Conversation, conversation_id)
-    person = do_ensure_person(session, contact=session.get_one(Contact, conv.contact_id), at=at)
-    words = {m.group() for m in CANDIDATE.finditer(text) if any(c.isdigit() for c in m.group())}
-    words |= {w.lstrip("#") for w in words}
+    contact = session.get_one(Contact, conv.contact_id)
+    person_id = contact.person_id
+    if person_id is None:
+        person_id = do_ensure_person(session, contact=contact, at=at).id
+    words = mentioned_numbers(text)
     if not words:
         return 0
     found = session.scalars(
@@ -273,7 +275,7 @@ def link_mentioned_orders(
         if order.conversation_id == conv.id:
             continue
         order.conversation_id = conv.id
-        order.person_id = order.person_id or person.id
+        order.person_id = order.person_id or person_id
         record_event(
             session,
             workspace_id=conv.workspace_id,
@@ -285,10 +287,29 @@ def link_mentioned_orders(
     return len(found)
 
 
+def mentioned_numbers(text: str) -> set[str]:
+    """Words of a message that could be order numbers (they hold a digit), with and
+    without a leading '#'."""
+    words = {m.group() for m in CANDIDATE.finditer(text) if any(c.isdigit() for c in m.group())}
+    return words | {w.lstrip("#") for w in words}
+
+
+def _nothing_to_do(session: Session, conversation_id: int, text: str) -> bool:
+    """No order number in the text and the contact has its person already: no savepoint,
+    no query (both rows are in the session's identity map after ingestion)."""
+    if mentioned_numbers(text):
+        return False
+    conv = session.get(Conversation, conversation_id)
+    contact = session.get(Contact, conv.contact_id) if conv is not None else None
+    return contact is not None and contact.person_id is not None
+
+
 def on_message_stored(session: Session, stored: StoredMessageLike) -> None:
     """Pipeline hook: give the contact a person and link any order number it mentions.
     Runs in its own savepoint so a failure here never loses the message."""
     conversation_id, text = stored.outcome.conversation_id, stored.event.text or ""
+    if _nothing_to_do(session, conversation_id, text):
+        return
 
     def work(s: Session) -> int:
         return link_mentioned_orders(s, conversation_id=conversation_id, text=text, at=stored.at)

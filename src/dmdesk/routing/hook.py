@@ -47,7 +47,8 @@ def on_new_message(session: Session, stored: StoredMessage) -> None:
             conv = session.get_one(Conversation, conv_id)
             if stored.outcome.created_conversation:
                 do_apply_routing(session, conv=conv, at=stored.at, text=stored.event.text)
-            if conv.status != "resolved":
+            if conv.status != "resolved" and conv.team_id is not None:
+                # no team: auto-assign has nothing to do, spare its row-lock re-read
                 do_auto_assign(session, conv=conv, at=stored.at)
             do_after_hours_reply(session, conv=conv, at=stored.at)
     except Exception:

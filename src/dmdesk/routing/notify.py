@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.notifications import do_notify, mentioned_users
@@ -49,6 +50,22 @@ def _replied(s: Session, e: PublishedEvent, clock: Clock) -> None:
     do_notify(s, user_id=conv.assignee_id, kind="reply", conv=conv, at=clock(), data=data)
 
 
+def _reply_wanted(db: Database, e: PublishedEvent) -> bool:
+    """A read (no write, no writer queue) to see whether a customer message concerns an
+    assigned, older conversation; `_replied` checks again inside the write."""
+    if e.conversation_id is None:
+        return False
+    with db.session() as s:
+        row = s.execute(
+            select(Conversation.assignee_id, Conversation.created_at).where(
+                Conversation.id == e.conversation_id
+            )
+        ).first()
+    if row is None or row.assignee_id is None:
+        return False
+    return bool(row.created_at < e.occurred_at)
+
+
 def _worth_a_look(e: PublishedEvent) -> bool:
     """Cheap checks before taking a write: most events notify nobody."""
     if e.type == "conversation.assigned":
@@ -73,6 +90,8 @@ def _writing(
 ) -> Callable[[PublishedEvent], None]:
     def on_event(event: PublishedEvent) -> None:
         if not _worth_a_look(event):
+            return
+        if event.type == "message.created" and not _reply_wanted(db, event):
             return
         try:
             db.write(lambda s: handler(s, event, clock))
