@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +41,7 @@ STATUS_EVENTS = {
     "conversation.opened",
 }
 NO_REPLY = "no_reply"
+RULES_TTL = 5.0  # seconds; rule edits in this process invalidate at once
 
 
 def trigger_of(event: PublishedEvent) -> str | None:
@@ -60,17 +63,38 @@ class RuleEngine:
         self._db = db
         self._clock = clock
         self._faq = faq
+        self._rules: dict[int, tuple[float, list[tuple[int, RuleDefinition]]]] = {}
+        self._lock = threading.Lock()
+
+    def enabled_rules(self, workspace_id: int) -> list[tuple[int, RuleDefinition]]:
+        """The workspace's enabled rules, read at most every RULES_TTL seconds; any
+        `automation.*` event (rule created, updated, reordered, disabled, deleted) drops
+        the workspace's copy at once."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._rules.get(workspace_id)
+        if cached is not None and now - cached[0] < RULES_TTL:
+            return cached[1]
+        with self._db.session() as s:
+            rules = _enabled_rules(s, workspace_id)
+        with self._lock:
+            self._rules[workspace_id] = (now, rules)
+        return rules
 
     def handle(self, event: PublishedEvent) -> None:
         """Bus subscriber: run every enabled rule of the event's workspace and trigger."""
+        if event.type.startswith("automation."):
+            with self._lock:
+                self._rules.pop(event.workspace_id, None)
         trigger = trigger_of(event)
         if trigger is None or event.conversation_id is None:
             return
         chain = list(event.data.get("rule_chain") or [])
         if len(chain) >= MAX_CHAIN:
             return
-        with self._db.session() as s:
-            rules = _enabled_rules(s, event.workspace_id)
+        rules = self.enabled_rules(event.workspace_id)
+        if not rules:
+            return
         if trigger == "message_created" and event.data.get("direction") == "inbound":
             self._schedule_no_reply(rules, event)
         for rule_id, definition in rules:
