@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         api.include_router(extra.router)
     api.include_router(triage_routes.router)
     # Webhooks first: routes are matched in order, and they are the hottest (~140 routes).
-    app.include_router(webhooks.router)
+    # Plain Starlette routes (no dependency solving), added as they are, not re-wrapped.
+    app.router.routes.extend(webhooks.routes)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(conversions.public)
