@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 
 from dmdesk.web.views.dashboard import BIN_LABELS, WEEKDAYS, _dur
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, screenshot_path
 from tests.browser.test_accessibility import _axe_source, _violations
 from tests.conftest import LiveServer, seed_workspace
 from tests.metrics.test_replay import replay
 from tests.web.conftest import ingest
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "dashboard.png"
 QUERY = "from=2026-03-27&to=2026-03-30"
 
 
@@ -69,7 +68,7 @@ def _check_csv(page: Any) -> None:
     assert len(rows) >= 3  # the header, both agents
 
 
-def test_the_dashboard_in_a_browser(live_server: LiveServer, browser: Any) -> None:
+def test_the_dashboard_in_a_browser(live_server: LiveServer, browser: Any, tmp_path: Path) -> None:
     svc, base = live_server.services, live_server.url
     seeded = seed_workspace(svc)
     replay(svc, seeded)
@@ -109,5 +108,6 @@ def test_the_dashboard_in_a_browser(live_server: LiveServer, browser: Any) -> No
     assert errors == []
     page.emulate_media(color_scheme="light")
     page.goto(f"{base}/dashboard?{QUERY}")
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
+    shot = screenshot_path("dashboard.png", tmp_path)
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
