@@ -9,6 +9,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -199,14 +200,44 @@ def _has_subscribers(db: Database, workspace_id: int) -> bool:
     return found is not None
 
 
-def subscriber(db: Database, clock: Clock) -> Callable[[PublishedEvent], None]:
-    """The bus handler (fast path): fan out right after commit. A cheap read first, so
-    workspaces without subscriptions cost no write; nothing once the writer has stopped."""
+class SubscriberLookup:
+    """Whether a workspace has active subscriptions, read at most every `ttl` seconds;
+    `webhook.*` events (subscribed, unsubscribed) drop the copy at once. A stale "none"
+    only delays delivery: the delivery job fans out from each subscription's cursor."""
+
+    def __init__(self, db: Database, ttl: float = 5.0) -> None:
+        self._db, self._ttl = db, ttl
+        self._lock = threading.Lock()
+        self._known: dict[int, tuple[float, bool]] = {}
+
+    def invalidate(self, event: PublishedEvent) -> None:
+        with self._lock:
+            self._known.pop(event.workspace_id, None)
+
+    def __call__(self, workspace_id: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            known = self._known.get(workspace_id)
+        if known is not None and now - known[0] < self._ttl:
+            return known[1]
+        found = _has_subscribers(self._db, workspace_id)
+        with self._lock:
+            self._known[workspace_id] = (now, found)
+        return found
+
+
+def subscriber(
+    db: Database, clock: Clock, lookup: Callable[[int], bool] | None = None
+) -> Callable[[PublishedEvent], None]:
+    """The bus handler (fast path): fan out right after commit. A cheap (cached) read
+    first, so workspaces without subscriptions cost no write; nothing once the writer
+    has stopped."""
+    has_subscribers = lookup or (lambda ws: _has_subscribers(db, ws))
 
     def on_event(event: PublishedEvent) -> None:
         if threading.current_thread().name == BUS_THREAD and not db.writer.running:
             return  # shutting down: the delivery job catches up from the cursor
-        if _has_subscribers(db, event.workspace_id):
+        if has_subscribers(event.workspace_id):
             db.write(lambda s: do_fan_out(s, workspace_id=event.workspace_id, at=clock()))
 
     return on_event
@@ -284,5 +315,7 @@ def deliver_due(
 def install(hooks: list[Any], bus: EventBus, db: Database, clock: Clock) -> None:
     """Wire the people capability: the order-number hook and the webhook fan-out."""
     hooks.append(on_message_stored)
+    lookup = SubscriberLookup(db)
+    bus.subscribe("webhook.*", lookup.invalidate)
     for pattern in WATCHED:
-        bus.subscribe(pattern, subscriber(db, clock))
+        bus.subscribe(pattern, subscriber(db, clock, lookup))
