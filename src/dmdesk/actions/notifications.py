@@ -38,14 +38,15 @@ def browser_preferences(user: User) -> dict[str, bool]:
     return {kind: bool(prefs.get(kind, False)) for kind in KINDS}
 
 
-def do_set_browser_preferences(
-    session: Session, *, user: User, prefs: dict[str, bool], at: datetime
+def _merge_preferences(
+    session: Session, *, user: User, key: str, field: str, prefs: dict[str, bool], at: datetime
 ) -> dict[str, bool]:
+    """Store `prefs` over the user's `key` preferences (unknown kinds refused) and log it."""
     unknown = set(prefs) - set(KINDS)
     if unknown:
-        raise Invalid(f"unknown notification kinds {sorted(unknown)}", field="browser")
-    merged = {**((user.preferences or {}).get(BROWSER_KEY) or {}), **prefs}
-    user.preferences = {**(user.preferences or {}), BROWSER_KEY: merged}
+        raise Invalid(f"unknown notification kinds {sorted(unknown)}", field=field)
+    merged = {**((user.preferences or {}).get(key) or {}), **prefs}
+    user.preferences = {**(user.preferences or {}), key: merged}
     record_event(
         session,
         workspace_id=user.workspace_id,
@@ -53,8 +54,15 @@ def do_set_browser_preferences(
         at=at,
         actor_kind="user",
         actor_id=user.id,
-        data={"browser": merged},
+        data={field: merged},
     )
+    return merged
+
+
+def do_set_browser_preferences(
+    session: Session, *, user: User, prefs: dict[str, bool], at: datetime
+) -> dict[str, bool]:
+    _merge_preferences(session, user=user, key=BROWSER_KEY, field="browser", prefs=prefs, at=at)
     return browser_preferences(user)
 
 
@@ -118,19 +126,8 @@ def do_mark_notifications_read(
 def do_set_notification_preferences(
     session: Session, *, user: User, prefs: dict[str, bool], at: datetime
 ) -> dict[str, bool]:
-    unknown = set(prefs) - set(KINDS)
-    if unknown:
-        raise Invalid(f"unknown notification kinds {sorted(unknown)}", field="preferences")
-    merged = {**((user.preferences or {}).get(PREFS_KEY) or {}), **prefs}
-    user.preferences = {**(user.preferences or {}), PREFS_KEY: merged}
-    record_event(
-        session,
-        workspace_id=user.workspace_id,
-        type="user.notification_preferences",
-        at=at,
-        actor_kind="user",
-        actor_id=user.id,
-        data={"preferences": merged},
+    merged = _merge_preferences(
+        session, user=user, key=PREFS_KEY, field="preferences", prefs=prefs, at=at
     )
     return {kind: bool(merged.get(kind, True)) for kind in KINDS}
 
