@@ -11,6 +11,7 @@ from dmdesk.web.views import (
     settings_automation,
     settings_channels,
     settings_ownership,
+    settings_privacy,
     settings_replies,
     settings_triage,
     triage_panel,
@@ -25,3 +26,4 @@ ROUTERS.append(settings_ownership.router)
 ROUTERS.append(settings_channels.router)
 ROUTERS.append(triage_panel.router)
 ROUTERS.append(settings_triage.router)
+ROUTERS.append(settings_privacy.router)
