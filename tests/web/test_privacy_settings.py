@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from dmdesk.actions.pii_access import do_audit, has_pii_grant
+from dmdesk.actions.users import do_create_user
 from dmdesk.models import User
 from dmdesk.models.people import PrivacyAudit, RetentionPolicy
 from dmdesk.services import Services
@@ -133,3 +134,29 @@ def test_non_admins_cannot_write_and_csrf_is_checked(
     forged = client.post(f"{PAGE}/retention", data={"message_days": "30", "csrf_token": "x"})
     assert forged.status_code == 403
     assert policy_of(services, seeded) is None
+
+
+def test_supervisors_read_without_forms_or_audit(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    services.db.write(
+        lambda s: do_create_user(
+            s,
+            workspace_id=seeded.workspace_id,
+            email="sup@acme.test",
+            password="password1",
+            role="supervisor",
+            at=services.clock(),
+        )
+    )
+    sup = login(client, "sup@acme.test")
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert "does not hold" in page.text
+    assert 'action="/settings/privacy/retention"' not in page.text
+    assert 'action="/api/v1/exports/contacts"' in page.text
+    assert 'name="include_pii"' not in page.text, "masked exports only"
+    assert 'id="audit-h"' not in page.text
+    refused = sup.post(f"{PAGE}/search-index", {"enabled": "1"})
+    assert refused.status_code == 403
+    assert "admin role" in refused.text
