@@ -160,3 +160,18 @@ def test_supervisors_read_without_forms_or_audit(
     refused = sup.post(f"{PAGE}/search-index", {"enabled": "1"})
     assert refused.status_code == 403
     assert "admin role" in refused.text
+
+
+def test_the_export_form_downloads_with_the_session_and_is_audited(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    ingest(services, seeded.channel_id, "m1", text="mail me at maria@example.com")
+    login(client, "admin@acme.test")
+    assert 'name="include_pii" value="true"' in client.get(PAGE).text
+    masked = client.get("/api/v1/exports/conversations", params={"format": "csv"})
+    assert masked.status_code == 200
+    assert masked.headers["content-type"].startswith("text/csv")
+    audit = client.get(PAGE).text.split('id="audit-h"')[1]
+    assert "export.conversations" in audit
+    assert "include_pii=False" in audit
+    assert "maria@example.com" not in audit
