@@ -18,13 +18,17 @@ from dmdesk.models import Channel, Conversation, InboundQueueItem, Message, Webh
 from dmdesk.models.people import RetentionPolicy
 
 
-def do_set_retention(
-    session: Session, *, workspace_id: int, days: int, mode: str, actor_id: int, at: datetime
-) -> RetentionPolicy:
+def _check_policy(days: int, mode: str) -> None:
     if days < 1:
         raise Invalid("keep messages for at least one day", field="message_days")
     if mode not in ("delete", "anonymise"):
         raise Invalid("mode is delete or anonymise", field="mode")
+
+
+def do_set_retention(
+    session: Session, *, workspace_id: int, days: int, mode: str, actor_id: int, at: datetime
+) -> RetentionPolicy:
+    _check_policy(days, mode)
     policy = session.get(RetentionPolicy, workspace_id) or RetentionPolicy(
         workspace_id=workspace_id
     )
@@ -126,6 +130,15 @@ def _apply_retention(
         data={k: v for k, v in report.to_json().items() if k != "workspace_id"},
     )
     return report
+
+
+def preview_retention(
+    session: Session, *, workspace_id: int, days: int, mode: str, now: datetime
+) -> RetentionReport:
+    """What a policy of `days` and `mode` would remove now, without saving or removing."""
+    _check_policy(days, mode)
+    draft = RetentionPolicy(workspace_id=workspace_id, message_days=days, mode=mode)
+    return _apply_retention(session, draft, now=now, dry_run=True)
 
 
 def do_run_retention(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from dmdesk.access import access_user, require_role
 from dmdesk.actions import privacy as actions
-from dmdesk.actions.retention import RetentionReport
+from dmdesk.actions.retention import preview_retention
 from dmdesk.auth import Caller
 from dmdesk.domain.enums import Role
 from dmdesk.domain.errors import DomainError, Invalid
@@ -41,14 +41,6 @@ class RetentionForm:
     mode: str
     errors: dict[str, str] = field(default_factory=dict)
     report: dict[str, Any] | None = None
-
-
-class _Preview(Exception):
-    """Raised inside the preview's transaction so that nothing it did is committed."""
-
-    def __init__(self, report: RetentionReport) -> None:
-        super().__init__("preview")
-        self.report = report
 
 
 def _data(s: Session, ws: int, admin: bool) -> dict[str, Any]:
@@ -139,23 +131,21 @@ def retention(
     mode: Text = "anonymise",
     op: Text = "save",
 ) -> Response:
-    """Save the policy, or ("preview") run its dry run in a transaction that is rolled back."""
+    """Save the policy, or ("preview") show what it would remove now, saving nothing."""
     ws, user, now = caller.user.workspace_id, caller.user, services.clock()
-
-    def work(s: Session) -> None:
-        actions.do_set_retention(
-            s, workspace_id=ws, days=_days(message_days), mode=mode, actor_id=user.id, at=now
-        )
-        if op == "preview":
-            s.flush()
-            raise _Preview(actions.do_run_retention(s, now=now, dry_run=True, workspace_id=ws)[0])
-
     try:
         require_role(user, Role.ADMIN)
-        services.db.write(work)
-    except _Preview as preview:
-        form = RetentionForm(message_days, mode, report=preview.report.to_json())
-        return _page(request, caller, services, form=form)
+        days = _days(message_days)
+        if op == "preview":
+            with services.db.session() as s:
+                report = preview_retention(s, workspace_id=ws, days=days, mode=mode, now=now)
+            form = RetentionForm(message_days, mode, report=report.to_json())
+            return _page(request, caller, services, form=form)
+        services.db.write(
+            lambda s: actions.do_set_retention(
+                s, workspace_id=ws, days=days, mode=mode, actor_id=user.id, at=now
+            )
+        )
     except Invalid as exc:
         errors = {exc.field or "message_days": exc.message}
         form = RetentionForm(message_days, mode, errors=errors)
