@@ -3,7 +3,7 @@
 Plain Starlette routes, not FastAPI operations: this is the hottest path, and FastAPI's
 dependency solving (plus a thread hop for the sync `get_services` dependency) cost about
 as much CPU per acknowledgement as the rest of the HTTP layer. They are not in the
-OpenAPI schema; docs/API describes them.
+OpenAPI schema; docs/CHANNELS.md describes them.
 """
 
 from __future__ import annotations
