@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 
 from bench.report_bench_raw import NOW, drop_constraints, insert_raw_copy, rebuild_indexes
 from dmdesk.db.database import Database
+from dmdesk.db.engine import make_admin_engine
 from dmdesk.db.migrate import upgrade
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics.now import now_strip
@@ -258,7 +259,7 @@ def fresh_url(kind: str, pg_url: str, path: str) -> str:
 def load(url: str, n: int, *, raw: bool) -> dict[str, float]:
     timings: dict[str, float] = {}
     upgrade(url)
-    engine = create_engine(url, poolclass=NullPool)
+    engine = make_admin_engine(url)  # registers the search-index triggers' SQL function
     now = datetime(2026, 1, 1, tzinfo=UTC)
     t = time.perf_counter()
     contributions = synth(n)

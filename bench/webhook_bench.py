@@ -27,6 +27,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from dmdesk.db.engine import make_admin_engine
+
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 SECRET = "bench-secret"
@@ -268,7 +270,7 @@ def _head(path: Path, n: int, workdir: Path) -> Path:
 def bulk_conversations(url: str, n: int) -> None:
     """Insert n conversations (one contact and one message each) directly, fast."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    engine = create_engine(url, poolclass=NullPool)
+    engine = make_admin_engine(url)  # registers the search-index triggers' SQL function
     rng = random.Random(2)
     with engine.begin() as conn:
         base = conn.execute(text("SELECT coalesce(max(id), 0) FROM contacts")).scalar_one()
