@@ -134,3 +134,13 @@ def test_assets_are_fingerprinted_and_cached(agent: Agent) -> None:
     js = agent.client.get("/static/js/main.js")
     assert js.status_code == 200
     assert "EventSource" in agent.client.get("/static/js/live.js").text
+
+
+def test_rail_hides_pages_the_user_cannot_open(client: Any, seeded: Seeded) -> None:
+    agent_page = login(client, "agent@acme.test").client.get("/inbox").text
+    assert 'href="/settings/triage"' in agent_page, "agents may read the triage rules"
+    assert 'href="/dashboard"' not in agent_page
+    assert 'href="/settings/privacy"' not in agent_page
+    admin_page = login(client, "admin@acme.test").client.get("/inbox").text
+    assert 'href="/dashboard"' in admin_page
+    assert 'href="/settings/privacy"' in admin_page

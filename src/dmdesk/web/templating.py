@@ -13,6 +13,7 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from dmdesk.domain.enums import Role
 from dmdesk.web import present
 
 WEB_DIR = Path(__file__).parent
@@ -28,6 +29,11 @@ class NavLink:
     label: str
     href: str
     icon: str = "page"
+    # The least role that may open the page; the rail hides the link from everyone below it.
+    min_role: str = "agent"
+
+    def shown_to(self, role: str) -> bool:
+        return Role(role).at_least(Role(self.min_role))
 
 
 NAV_PAGES: list[NavLink] = [

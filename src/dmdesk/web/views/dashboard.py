@@ -21,7 +21,7 @@ from dmdesk.web.deps import PageCaller, PageNotFound, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("dashboard", "Dashboard", "/dashboard", "chart"))
+register_nav(NavLink("dashboard", "Dashboard", "/dashboard", "chart", min_role="supervisor"))
 FILTER_KEYS = ("from", "to", "hours", "channel_id", "team_id", "agent_id", "category")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BIN_LABELS = ("<1m", "1-5m", "5-15m", "15-30m", "30-60m", "1-4h", "4-8h", "8-24h", "1d+")
