@@ -29,6 +29,7 @@ from sqlalchemy import and_, create_engine, event, func, insert, or_, select, te
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from bench.databases import bench_url
 from dmdesk.db.engine import make_engines
 from dmdesk.db.migrate import upgrade
 from dmdesk.models import Channel, Conversation, User, Workspace
@@ -40,20 +41,6 @@ CHANNELS, AGENTS = 5, 20
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 STATUSES = np.array(["open", "pending", "snoozed", "resolved"])
 STATUS_P = [0.35, 0.10, 0.05, 0.50]
-
-
-def fresh_url(kind: str, pg_url: str, path: str) -> str:
-    if kind == "sqlite":
-        import pathlib
-
-        pathlib.Path(path).unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    admin = create_engine(pg_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "dmdesk_inbox_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "dmdesk_inbox_bench"'))
-    admin.dispose()
-    return pg_url.rsplit("/", 1)[0] + "/dmdesk_inbox_bench"
 
 
 def _fixed_rows(conn: Any) -> None:
@@ -287,14 +274,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time the last loaded databases")
     args = parser.parse_args()
     for kind in args.db or ["sqlite"]:
-        if args.reuse:
-            url = (
-                f"sqlite:///{args.sqlite_path}"
-                if kind == "sqlite"
-                else args.pg_url.rsplit("/", 1)[0] + "/dmdesk_inbox_bench"
-            )
-        else:
-            url = fresh_url(kind, args.pg_url, args.sqlite_path)
+        url = bench_url(
+            kind,
+            pg_url=args.pg_url,
+            sqlite_path=args.sqlite_path,
+            pg_name="dmdesk_inbox_bench",
+            fresh=not args.reuse,
+        )
+        if not args.reuse:
             print(f"{kind}: loaded {args.conversations} in {load(url, args.conversations):.1f}s")
         for name, figures in time_inbox(url, args.repeats).items():
             print(f"  {kind} {name}: {figures}", flush=True)

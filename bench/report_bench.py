@@ -26,9 +26,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import insert, text
 
+from bench.databases import bench_url
 from bench.report_bench_raw import NOW, drop_constraints, insert_raw_copy, rebuild_indexes
 from dmdesk.db.database import Database
 from dmdesk.db.engine import make_admin_engine
@@ -240,20 +240,6 @@ def bulk(engine: Any, table: str, columns: tuple[str, ...], rows: Iterator[tuple
     finally:
         raw.close()
     return count
-
-
-def fresh_url(kind: str, pg_url: str, path: str) -> str:
-    if kind == "sqlite":
-        import pathlib
-
-        pathlib.Path(path).unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    admin = create_engine(pg_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "dmdesk_bench" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "dmdesk_bench"'))
-    admin.dispose()
-    return pg_url.rsplit("/", 1)[0] + "/dmdesk_bench"
 
 
 def load(url: str, n: int, *, raw: bool) -> dict[str, float]:
@@ -535,14 +521,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time the last loaded database")
     args = parser.parse_args()
     for kind in args.db or ["sqlite"]:
-        if args.reuse:
-            url = (
-                f"sqlite:///{args.sqlite_path}"
-                if kind == "sqlite"
-                else args.pg_url.rsplit("/", 1)[0] + "/dmdesk_bench"
-            )
-        else:
-            url = fresh_url(kind, args.pg_url, args.sqlite_path)
+        url = bench_url(
+            kind,
+            pg_url=args.pg_url,
+            sqlite_path=args.sqlite_path,
+            pg_name="dmdesk_bench",
+            fresh=not args.reuse,
+        )
+        if not args.reuse:
             loaded = load(url, args.conversations, raw=args.raw)
             print(kind, {k: round(v, 1) for k, v in loaded.items()}, flush=True)
         for name, figures in time_reports(url).items():
