@@ -141,6 +141,28 @@ def services(db_url: str) -> Iterator[Services]:
     svc.stop()
 
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def two_instances(pg_url: str) -> Iterator[tuple[Services, Services]]:
+    """Two desks on one PostgreSQL database, relaying live events through Redis."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); .ci/run starts it")
+    _truncate_pg(pg_url)
+    a = build_services(make_settings(pg_url, redis_url=REDIS_URL))
+    b = build_services(make_settings(pg_url, redis_url=REDIS_URL))
+    a.start_workers()
+    b.start_workers()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
 # --- a seeded workspace ----------------------------------------------------------------------
 
 

@@ -4,33 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
-import pytest
-import redis
-
-from dmdesk.services import Services, build_services
-from tests.conftest import make_settings, seed_workspace
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def two_instances(pg_url: str) -> Iterator[tuple[Services, Services]]:
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); .ci/run starts it")
-    from tests.conftest import _truncate_pg
-
-    _truncate_pg(pg_url)
-    a = build_services(make_settings(pg_url, redis_url=REDIS_URL))
-    b = build_services(make_settings(pg_url, redis_url=REDIS_URL))
-    a.start_workers()
-    b.start_workers()
-    yield a, b
-    a.stop()
-    b.stop()
+from dmdesk.services import Services
+from tests.conftest import seed_workspace
 
 
 def test_an_event_committed_on_one_instance_reaches_the_other(

@@ -5,36 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
-import pytest
-import redis
 from sqlalchemy import func, select
 
 from dmdesk.live.activity import ACTIVITY, activity_event, broadcast, is_ephemeral
 from dmdesk.models import Event
-from dmdesk.services import Services, build_services
-from tests.conftest import make_settings, seed_workspace
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def two_instances(pg_url: str) -> Iterator[tuple[Services, Services]]:
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); .ci/run starts it")
-    from tests.conftest import _truncate_pg
-
-    _truncate_pg(pg_url)
-    a = build_services(make_settings(pg_url, redis_url=REDIS_URL))
-    b = build_services(make_settings(pg_url, redis_url=REDIS_URL))
-    a.start_workers()
-    b.start_workers()
-    yield a, b
-    a.stop()
-    b.stop()
+from dmdesk.services import Services
+from tests.conftest import seed_workspace
 
 
 def test_a_typing_ping_on_one_instance_reaches_the_other(
