@@ -74,8 +74,10 @@ def summary(services: ServicesDep, caller: CallerDep, unread: bool = False) -> d
     """The bell: unread count (capped at 100), recent notifications in words with links,
     and which kinds the user wants as browser notifications."""
     with services.db.session() as s:
-        items = notices(s, user=caller.user, unread_only=unread)
+        # Count first: on PostgreSQL each statement reads its own snapshot, and a notification
+        # committed in between must not be counted yet missing from the list.
         count = unread_count(s, user=caller.user)
+        items = notices(s, user=caller.user, unread_only=unread)
     return {
         "unread": count,
         "items": [n.json() for n in items],
