@@ -44,9 +44,7 @@ class Rollup:
         for c in items:
             day = date.fromisoformat(c.day)
             histogram = c.metric in d.HISTOGRAM_METRICS
-            grains = [(c.metric, day)]
-            if histogram:
-                grains.append((c.metric + d.MONTH_SUFFIX, day.replace(day=1)))
+            grains = ((c.metric, day), (c.metric + d.MONTH_SUFFIX, day.replace(day=1)))
             for keep in d.CELL_SLICES:
                 dims = c.dims.masked(keep)
                 for metric, when in grains:

@@ -36,8 +36,8 @@ CSAT = "csat"  # values are the 1-5 scores
 
 HISTOGRAM_METRICS = frozenset([*DURATIONS, *(m + BUSINESS_SUFFIX for m in DURATIONS), CSAT])
 HOURLY_METRICS = frozenset([INBOUND, STARTED])
-# Histograms are also kept per month (day = the 1st): a year-long report then merges
-# 12 month histograms instead of 365 day ones.
+# Every metric is also kept per month (day = the 1st): a year-long report then sums 12
+# month cells and merges 12 month histograms instead of 365 day ones.
 MONTH_SUFFIX = "/month"
 SIGNIFICANT_DIGITS = 4
 

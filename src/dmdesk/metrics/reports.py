@@ -128,20 +128,19 @@ def full_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def _hist_clause(flt: d.ReportFilter, which: Sequence[str]) -> ColumnElement[bool]:
-    """Histograms by whole month where they can, by day at the edges."""
-    hists = _hist_metrics(flt.hours, which)
+def _grain_clause(flt: d.ReportFilter, metrics: Sequence[str]) -> ColumnElement[bool]:
+    """The metrics' cells by whole month where they can, by day at the edges."""
     in_period = and_(MetricCell.day >= flt.start, MetricCell.day <= flt.end)
     months = full_months(flt.start, flt.end)
     if months is None:
-        return and_(MetricCell.metric.in_(hists), in_period)
+        return and_(MetricCell.metric.in_(metrics), in_period)
     first, last = months
     month_end = _next_month(last)
     edges = or_(MetricCell.day < first, MetricCell.day >= month_end)
     return or_(
-        and_(MetricCell.metric.in_(hists), in_period, edges),
+        and_(MetricCell.metric.in_(metrics), in_period, edges),
         and_(
-            MetricCell.metric.in_([m + d.MONTH_SUFFIX for m in hists]),
+            MetricCell.metric.in_([m + d.MONTH_SUFFIX for m in metrics]),
             MetricCell.day >= first,
             MetricCell.day <= last,
         ),
@@ -159,7 +158,7 @@ def load_bags(
     """Merged rollup cells per value of `group_by` (a single bag under None without it).
 
     Counts are summed by the database (one row per value and metric instead of one per
-    day); histograms are fetched per month and edge day and merged here."""
+    day) and histograms merged here, both from month cells and the edge days."""
     key_col = _DIM_COLUMN[group_by] if group_by else MetricCell.workspace_id
     values = open_values(session, workspace_id, flt, group_by) if group_by else ()
     counted = select(
@@ -171,17 +170,13 @@ def load_bags(
     )
     counted = (
         _where_slice(counted, flt, open_dim=group_by, values=values)
-        .where(
-            MetricCell.workspace_id == workspace_id,
-            MetricCell.metric.in_(_COUNTED),
-            MetricCell.day >= flt.start,
-            MetricCell.day <= flt.end,
-        )
+        .where(MetricCell.workspace_id == workspace_id, _grain_clause(flt, _COUNTED))
         .group_by(key_col, MetricCell.metric)
     )
     hists = select(key_col, MetricCell.metric, MetricCell.n, MetricCell.total, MetricCell.hist)
     hists = _where_slice(hists, flt, open_dim=group_by, values=values).where(
-        MetricCell.workspace_id == workspace_id, _hist_clause(flt, histograms)
+        MetricCell.workspace_id == workspace_id,
+        _grain_clause(flt, _hist_metrics(flt.hours, histograms)),
     )
     bags: dict[Any, Bag] = defaultdict(Bag)
     for query in (counted, hists):
