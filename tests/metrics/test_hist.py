@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dmdesk.metrics.definitions import quantize
 from dmdesk.metrics.hist import Distribution, pack
 
 SAMPLES = st.lists(st.integers(min_value=0, max_value=50), max_size=30)
@@ -38,3 +39,26 @@ def test_a_single_histogram_is_used_as_it_is() -> None:
     assert one.values.tolist() == [3, 7]
     assert one.counts.tolist() == [1, 2]
     assert one.percentile(0.5) == 7.0
+
+
+DURATIONS = st.lists(
+    st.integers(min_value=0, max_value=10**15).map(quantize), min_size=1, max_size=30
+)
+
+
+@given(st.lists(DURATIONS, min_size=2, max_size=5), st.integers(min_value=-5, max_value=10**9))
+def test_quantized_merges_equal_a_sorting_merge(groups: list[list[int]], odd: int) -> None:
+    """The ladder merge (quantized values) and the sorting merge (any value) agree."""
+    for extra in ([], [odd]):  # a negative or unquantized value takes the sorting path
+        blobs = [pack(Counter(g)) for g in [*groups, extra]]
+        merged = Distribution.merge(blobs)
+        expected = Counter(v for g in [*groups, extra] for v in g)
+        assert merged.values.tolist() == sorted(expected)
+        assert merged.counts.tolist() == [expected[v] for v in sorted(expected)]
+
+
+def test_ladder_edges_round_trip() -> None:
+    edges = [0, 9999, 10000, 10010, 99990, 100000, 123_400_000, 9999 * 10**14, 10**18]
+    merged = Distribution.merge([pack(Counter(edges)), pack(Counter(edges[::2]))])
+    assert merged.values.tolist() == edges
+    assert merged.counts.tolist() == [2 if i % 2 == 0 else 1 for i in range(len(edges))]
