@@ -1,14 +1,18 @@
 """The pipeline hook for new inbound messages: opt-out/opt-in words, CSAT answers, keyword
 flows and FAQ auto-answer. Each step runs in its own savepoint: a failure is logged and
-never blocks ingestion."""
+never blocks ingestion. One query first tells which steps have anything to act on (most
+messages: none), so the others cost neither a savepoint nor a query."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
+from sqlalchemy import BigInteger, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.bot import do_send_bot_message
@@ -28,8 +32,17 @@ from dmdesk.domain.optout import (
     parse_csat,
 )
 from dmdesk.models import Contact, Conversation
+from dmdesk.models.replies import CsatSurvey, DueJob, FlowSession, KeywordFlow, ReplySettings
 from dmdesk.rules.faq import FaqResponder, wants_person
-from dmdesk.rules.flows import cancel_follow_ups, find_flow, handle_reply, run_flow, stop_flows
+from dmdesk.rules.flows import (
+    FOLLOW_UP,
+    WAITING,
+    cancel_follow_ups,
+    find_flow,
+    handle_reply,
+    run_flow,
+    stop_flows,
+)
 
 log = logging.getLogger(__name__)
 CSAT_WINDOW = timedelta(days=3)
@@ -62,6 +75,63 @@ class Stored(Protocol):
 Step = Callable[[Session, Conversation, Any, datetime], bool]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """What the conversation and its workspace hold for the steps to act on, read in one
+    query inside the write's transaction (so it is as current as the steps' own queries,
+    with any number of instances): due flow follow-ups, an open CSAT survey, a waiting
+    flow, an enabled flow whose keyword is the message, the workspace's FAQ switch
+    (None: no reply-settings row yet)."""
+
+    follow_ups: bool
+    survey: bool
+    waiting_flow: bool
+    keyword_flow: bool
+    faq_enabled: bool | None
+
+
+@cache
+def _pending_query() -> Select[Any]:
+    conv_id = bindparam("conv_id", type_=BigInteger)
+    workspace_id = bindparam("workspace_id", type_=BigInteger)
+    return select(
+        exists().where(
+            DueJob.conversation_id == conv_id, DueJob.kind == FOLLOW_UP, DueJob.status == "due"
+        ),
+        exists().where(
+            CsatSurvey.conversation_id == conv_id,
+            CsatSurvey.status.in_(("requested", "rated")),
+        ),
+        exists().where(FlowSession.conversation_id == conv_id, FlowSession.status == WAITING),
+        exists().where(
+            KeywordFlow.workspace_id == workspace_id,
+            KeywordFlow.keyword == bindparam("keyword"),
+            KeywordFlow.enabled.is_(True),
+        ),
+        select(ReplySettings.faq_enabled)
+        .where(ReplySettings.workspace_id == workspace_id)
+        .scalar_subquery(),
+    )
+
+
+def pending(session: Session, conv: Conversation, ev: Any) -> Pending:
+    """One SELECT of five sub-queries (autoflushed like the steps' own queries)."""
+    word = normalise(ev.text or "")
+    keyword = word if word and len(word) <= 64 else None  # find_flow's shape check
+    row = session.execute(
+        _pending_query(),
+        {"conv_id": conv.id, "workspace_id": conv.workspace_id, "keyword": keyword},
+    ).one()
+    faq = row[4]
+    return Pending(
+        follow_ups=bool(row[0]),
+        survey=bool(row[1]),
+        waiting_flow=bool(row[2]),
+        keyword_flow=bool(row[3]),
+        faq_enabled=None if faq is None else bool(faq),
+    )
+
+
 class MessageHook:
     def __init__(self, faq: FaqResponder) -> None:
         self._faq = faq
@@ -76,10 +146,12 @@ class MessageHook:
             return self._faq_step(s, c, ev, at, enrichment)
 
         steps: list[Step] = [_opt_out, _opt_in, _csat, _flow, _flow_reply, faq]
-        _guard(session, lambda s: cancel_follow_ups(s, conv.id))
+        found = pending(session, conv, stored.event)
+        if found.follow_ups:
+            _guard(session, lambda s: cancel_follow_ups(s, conv.id))
         for step in steps:
-            if not _may_apply(step, conv, stored.event):
-                continue  # a pure check says no: spare the savepoint and its queries
+            if not _may_apply(step, conv, stored.event, found):
+                continue  # surely returns False: spare the savepoint and its queries
             if _guard(session, _bind(step, conv, stored.event, stored.at)):
                 return
 
@@ -120,20 +192,24 @@ class MessageHook:
         return True
 
 
-def _may_apply(step: Step, conv: Conversation, ev: Any) -> bool:
-    """False when a step surely returns False, known from the message and the loaded
-    conversation alone (no query): the opt-out/opt-in words, a flow keyword's shape, and
-    FAQ on a conversation a person already looks after."""
+def _may_apply(step: Step, conv: Conversation, ev: Any, found: Pending) -> bool:
+    """False when a step surely returns False, known from the message, the loaded
+    conversation and `found`: the opt-out/opt-in words, no open survey, no flow with the
+    message as keyword, no waiting flow, FAQ switched off or a person already looking
+    after the conversation. (FAQ with no settings row yet runs: its step creates the row.)"""
     if step is _opt_out:
         return opt_out_language(ev.text) is not None
     if step is _opt_in:
         return is_opt_in(ev.text)
+    if step is _csat:
+        return found.survey
     if step is _flow:
-        word = normalise(ev.text or "")
-        return bool(word) and len(word) <= 64
-    if step is _csat or step is _flow_reply:
-        return True
-    return conv.assignee_id is None and conv.first_human_reply_at is None  # the FAQ step
+        return found.keyword_flow
+    if step is _flow_reply:
+        return found.waiting_flow
+    if found.faq_enabled is False:  # the FAQ step
+        return False
+    return conv.assignee_id is None and conv.first_human_reply_at is None
 
 
 def _bind(step: Step, conv: Conversation, ev: Any, at: datetime) -> Callable[[Session], bool]:
