@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import numpy as np
@@ -62,3 +63,25 @@ def test_ladder_edges_round_trip() -> None:
     merged = Distribution.merge([pack(Counter(edges)), pack(Counter(edges[::2]))])
     assert merged.values.tolist() == edges
     assert merged.counts.tolist() == [2 if i % 2 == 0 else 1 for i in range(len(edges))]
+
+
+@given(
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.lists(st.integers(min_value=1, max_value=700), min_size=2, max_size=14),
+    st.sampled_from([30, 5000, 10**7]),
+)
+def test_percentiles_and_bins_from_parts_equal_numpy(
+    seed: int, sizes: list[int], span: int
+) -> None:
+    """Many month histograms (beyond the rank grid's stride): the ranks found from the
+    sorted parts, without merging them, are numpy's on the flat values; so are the bins."""
+    rng = np.random.default_rng(seed)
+    groups = [rng.integers(0, span, size).tolist() for size in sizes]
+    dist = Distribution.merge([pack(Counter(g)) for g in groups])
+    flat = np.array([v for g in groups for v in g])
+    for p in (0.0, 0.1, 0.5, 0.9, 0.99, 1.0):
+        assert dist.percentile(p) == pytest.approx(float(np.percentile(flat, p * 100)))
+    edges = [0, span // 10, span // 3, span // 2, span - 1]
+    expected = [int(((flat >= a) & (flat < b)).sum()) for a, b in itertools.pairwise(edges)]
+    assert dist.bins(edges) == [*expected, int((flat >= edges[-1]).sum())]
+    assert dist.n == flat.size

@@ -7,14 +7,15 @@ rank h = (n - 1) * p over the sorted values, interpolating between floor(h) and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 Counts = Mapping[int, int]
 _DTYPE = np.dtype("<i8")
+Part = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+_STRIDE = 256  # grid spacing of the rank search: at most this many values per part to merge
 
 
 def pack(counts: Counts) -> bytes | None:
@@ -31,7 +32,7 @@ def unpack(blob: bytes | None) -> Counter[int]:
     return Counter(dict(zip(values.tolist(), freq.tolist(), strict=True)))
 
 
-def _arrays(blob: bytes | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _arrays(blob: bytes | None) -> Part:
     if not blob:
         empty = np.zeros(0, dtype=_DTYPE)
         return empty, empty
@@ -45,6 +46,7 @@ def _arrays(blob: bytes | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.i
 # (1000..9999 times 10, 100, ...). Merging counts per rung needs no sort of the values.
 _EXACT = 10_000
 _PER_DECADE = 9_000
+_SMALL_MERGE = 4096  # below this many values, sorting beats counting over every rung
 _POW10 = np.array([10**k for k in range(19)], dtype=_DTYPE)
 
 
@@ -68,43 +70,44 @@ def _values_of(rungs: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return np.where(scale == 0, rungs, mantissa * _POW10[scale]).astype(_DTYPE)
 
 
-@dataclass(frozen=True)
 class Distribution:
-    """Sorted distinct values with their counts, merged from any number of histograms."""
+    """Sorted distinct values with their counts, from any number of histograms (parts).
 
-    values: npt.NDArray[np.int64]
-    counts: npt.NDArray[np.int64]
+    The parts are merged into one array only when `values` or `counts` are asked for;
+    `percentile` and `bins` read the sorted parts directly. A year-long breakdown thus
+    never merges its 12 month histograms per value, which at a million conversations
+    hold millions of entries between them: it finds the two ranks it needs."""
+
+    def __init__(self, parts: Sequence[Part]) -> None:
+        self.parts = [p for p in parts if p[0].size]
+        self._merged: Part | None = self.parts[0] if len(self.parts) == 1 else None
+        self._grid: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
 
     @staticmethod
     def merge(blobs: Iterable[bytes | None]) -> Distribution:
-        return Distribution._sum([_arrays(b) for b in blobs if b])
+        return Distribution([_arrays(b) for b in blobs if b])
 
     @staticmethod
     def combine(dists: Iterable[Distribution]) -> Distribution:
         """The merge of already merged distributions (e.g. first and next replies)."""
-        return Distribution._sum([(x.values, x.counts) for x in dists if x.values.size])
+        return Distribution([p for x in dists for p in x.parts])
 
-    @staticmethod
-    def _sum(parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]) -> Distribution:
-        if not parts:
-            empty = np.zeros(0, dtype=_DTYPE)
-            return Distribution(empty, empty)
-        if len(parts) == 1:  # one histogram is already sorted and distinct
-            return Distribution(parts[0][0], parts[0][1])
-        values = np.concatenate([p[0] for p in parts])
-        counts = np.concatenate([p[1] for p in parts])
-        rungs = _rungs(values)
-        if rungs is not None:  # quantized values: a counting pass, no sort
-            summed = np.bincount(rungs, weights=counts)
-            present = np.flatnonzero(summed)
-            return Distribution(_values_of(present), np.rint(summed[present]).astype(_DTYPE))
-        uniq, inverse = np.unique(values, return_inverse=True)
-        summed = np.bincount(inverse, weights=counts, minlength=uniq.size)
-        return Distribution(uniq, np.rint(summed).astype(_DTYPE))
+    @property
+    def values(self) -> npt.NDArray[np.int64]:
+        return self._merge()[0]
+
+    @property
+    def counts(self) -> npt.NDArray[np.int64]:
+        return self._merge()[1]
+
+    def _merge(self) -> Part:
+        if self._merged is None:
+            self._merged = _sum(self.parts)
+        return self._merged
 
     @property
     def n(self) -> int:
-        return int(self.counts.sum())
+        return sum(int(c.sum()) for _, c in self.parts)
 
     def percentile(self, p: float) -> float | None:
         n = self.n
@@ -112,17 +115,63 @@ class Distribution:
             return None
         h = (n - 1) * p
         low, high = int(np.floor(h)), int(np.ceil(h))
-        upper = np.cumsum(self.counts)  # value i covers sorted ranks [upper[i-1], upper[i])
-        v_low = float(self.values[np.searchsorted(upper, low, side="right")])
-        v_high = float(self.values[np.searchsorted(upper, high, side="right")])
+        v_low = self._at_rank(low)
+        v_high = v_low if high == low else self._at_rank(high)
         return v_low + (v_high - v_low) * (h - low)
+
+    def _at_rank(self, k: int) -> float:
+        """The value at 0-based rank k of the sorted (repeated) values."""
+        if self._merged is not None:
+            upper = np.cumsum(self._merged[1])  # value i covers ranks [upper[i-1], upper[i])
+            return float(self._merged[0][np.searchsorted(upper, k, side="right")])
+        grid, below = self._rank_grid()
+        j = int(np.searchsorted(below, k, side="right"))  # the first grid value past rank k
+        lo = int(grid[j - 1]) if j > 0 else None
+        hi = int(grid[j]) if j < grid.size else None
+        pieces = []
+        for values, counts in self.parts:  # each part holds < _STRIDE values in (lo, hi]
+            a = 0 if lo is None else int(np.searchsorted(values, lo, side="right"))
+            b = values.size if hi is None else int(np.searchsorted(values, hi, side="right"))
+            pieces.append((values[a:b], counts[a:b]))
+        values, counts = _sum([p for p in pieces if p[0].size])
+        upper = np.cumsum(counts) + (int(below[j - 1]) if j > 0 else 0)
+        return float(values[np.searchsorted(upper, k, side="right")])
+
+    def _rank_grid(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every _STRIDE-th value of each part, with how many values are <= each."""
+        if self._grid is None:
+            grid = np.unique(np.concatenate([v[_STRIDE - 1 :: _STRIDE] for v, _ in self.parts]))
+            below = np.zeros(grid.size, dtype=_DTYPE)
+            for values, counts in self.parts:
+                upto = np.searchsorted(values, grid, side="right")
+                below += np.where(upto > 0, np.cumsum(counts)[upto - 1], 0)
+            self._grid = (grid, below)
+        return self._grid
 
     def bins(self, edges: Iterable[int]) -> list[int]:
         """Counts per [edge_i, edge_i+1) bin, the last bin open-ended."""
-        edge_list = list(edges)
-        idx = np.searchsorted(np.array(edge_list, dtype=_DTYPE), self.values, side="right") - 1
-        out = [0] * len(edge_list)
-        for i, c in zip(idx.tolist(), self.counts.tolist(), strict=True):
-            if i >= 0:
-                out[i] += c
-        return out
+        bounds = np.array(list(edges), dtype=_DTYPE)
+        below = np.zeros(bounds.size + 1, dtype=_DTYPE)  # values < each edge, then all
+        for values, counts in self.parts:
+            cum = np.concatenate([[0], np.cumsum(counts)])
+            below += np.append(cum[np.searchsorted(values, bounds, side="left")], cum[-1])
+        return np.diff(below).tolist()  # type: ignore[no-any-return]  # numpy's tolist is Any
+
+
+def _sum(parts: Sequence[Part]) -> Part:
+    """One sorted distinct histogram from several."""
+    if not parts:
+        empty = np.zeros(0, dtype=_DTYPE)
+        return empty, empty
+    if len(parts) == 1:  # one histogram is already sorted and distinct
+        return parts[0]
+    values = np.concatenate([p[0] for p in parts])
+    counts = np.concatenate([p[1] for p in parts])
+    rungs = _rungs(values) if values.size > _SMALL_MERGE else None
+    if rungs is not None:  # many quantized values: a counting pass, no sort
+        summed = np.bincount(rungs, weights=counts)
+        present = np.flatnonzero(summed)
+        return _values_of(present), np.rint(summed[present]).astype(_DTYPE)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    summed = np.bincount(inverse, weights=counts, minlength=uniq.size)
+    return uniq, np.rint(summed).astype(_DTYPE)

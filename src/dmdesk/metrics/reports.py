@@ -129,22 +129,23 @@ def full_months(start: date, end: date) -> tuple[date, date] | None:
 
 
 def _grain_clause(flt: d.ReportFilter, metrics: Sequence[str]) -> ColumnElement[bool]:
-    """The metrics' cells by whole month where they can, by day at the edges."""
-    in_period = and_(MetricCell.day >= flt.start, MetricCell.day <= flt.end)
+    """The metrics' cells by whole month where they can, by day at the edges. An edge
+    left out when empty: PostgreSQL would still walk the index for its impossible range."""
     months = full_months(flt.start, flt.end)
     if months is None:
-        return and_(MetricCell.metric.in_(metrics), in_period)
+        return _days(metrics, flt.start, flt.end)
     first, last = months
     month_end = _next_month(last)
-    edges = or_(MetricCell.day < first, MetricCell.day >= month_end)
-    return or_(
-        and_(MetricCell.metric.in_(metrics), in_period, edges),
-        and_(
-            MetricCell.metric.in_([m + d.MONTH_SUFFIX for m in metrics]),
-            MetricCell.day >= first,
-            MetricCell.day <= last,
-        ),
-    )
+    parts = [_days([m + d.MONTH_SUFFIX for m in metrics], first, last)]
+    if flt.start < first:
+        parts.append(_days(metrics, flt.start, first - timedelta(days=1)))
+    if month_end <= flt.end:
+        parts.append(_days(metrics, month_end, flt.end))
+    return or_(*parts)
+
+
+def _days(metrics: Sequence[str], first: date, last: date) -> ColumnElement[bool]:
+    return and_(MetricCell.metric.in_(metrics), MetricCell.day >= first, MetricCell.day <= last)
 
 
 def load_bags(
@@ -180,9 +181,26 @@ def load_bags(
     )
     bags: dict[Any, Bag] = defaultdict(Bag)
     for query in (counted, hists):
-        for key, metric, n, total, blob in session.execute(query):
+        for key, metric, n, total, blob in _rows(session, query):
             bags[key if group_by else None].take(_plain(metric), int(n), int(total), blob)
     return bags
+
+
+def _rows(session: Session, query: Select[*Ts]) -> Sequence[Any]:
+    """The query's rows; on PostgreSQL in the binary format, where histograms arrive as
+    their bytes instead of hex text that the server spends most of a large report encoding
+    (a year of agents' histograms at 1M conversations, 27 MB: 0.33 s -> 0.09 s). SQLAlchemy
+    has no per-statement switch for it, so this runs the compiled statement on the
+    session's own connection (same transaction) through a binary psycopg cursor."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return session.execute(query).all()
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        rows: list[Any] = cursor.fetchall()
+        return rows
 
 
 def _plain(metric: str) -> str:
