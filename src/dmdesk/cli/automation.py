@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.cli.common import console, emit, fail, open_db, write
-from dmdesk.config import Settings
-from dmdesk.domain.clock import utcnow
-from dmdesk.models import User
+from dmdesk.cli.common import console, emit, fail, load_settings, open_db, write
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.models import User
 
 saved_app = typer.Typer(help="Saved replies.", no_args_is_help=True)
 faq_app = typer.Typer(help="FAQ knowledge base: import, list, evaluate.", no_args_is_help=True)
@@ -35,6 +35,10 @@ def mount(app: typer.Typer) -> None:
 
 
 def _actor(s: Session, email: str | None) -> User:
+    from sqlalchemy import select
+
+    from dmdesk.models import User
+
     query = select(User).where(User.is_active.is_(True)).order_by(User.id)
     if email:
         query = query.where(User.email == email.strip().lower())
@@ -56,6 +60,7 @@ def saved_create(
 ) -> None:
     """Create a saved reply."""
     from dmdesk.actions.replies import do_create_saved_reply
+    from dmdesk.domain.clock import utcnow
 
     def work(s: Session) -> dict[str, Any]:
         reply = do_create_saved_reply(
@@ -63,7 +68,7 @@ def saved_create(
         )
         return {"id": reply.id, "name": reply.name}
 
-    out = write(Settings(), work)
+    out = write(load_settings(), work)
     emit(out, as_json=as_json, human=f"saved reply {out['id']} created")
 
 
@@ -76,7 +81,7 @@ def saved_list(
     """List saved replies, most used first."""
     from dmdesk.actions.replies import search_saved_replies
 
-    db = open_db(Settings())
+    db = open_db(load_settings())
     try:
         with db.session() as s:
             rows = search_saved_replies(s, user=_actor(s, as_user), query=query, limit=200)
@@ -99,10 +104,12 @@ def faq_import(
 ) -> None:
     """Import FAQ entries from a CSV file."""
     from dmdesk.actions.faq import do_import_faq_csv
+    from dmdesk.domain.clock import utcnow
 
     text = path.read_text(encoding="utf-8-sig")
     count = write(
-        Settings(), lambda s: do_import_faq_csv(s, user=_actor(s, as_user), text=text, at=utcnow())
+        load_settings(),
+        lambda s: do_import_faq_csv(s, user=_actor(s, as_user), text=text, at=utcnow()),
     )
     console.print(f"[green]{count} FAQ entries imported[/]")
 
@@ -147,6 +154,7 @@ def rule_create(
     from pydantic import ValidationError
 
     from dmdesk.actions.automation import do_create_rule
+    from dmdesk.domain.clock import utcnow
     from dmdesk.rules.definitions import RuleDefinition
 
     try:
@@ -156,7 +164,7 @@ def rule_create(
     from dmdesk.db.secretbox import SecretBox
 
     data = parsed.model_dump(mode="json", exclude_none=True)
-    settings = Settings()
+    settings = load_settings()
     box = SecretBox(settings.effective_secret_key())
     rule = write(
         settings,
@@ -170,9 +178,11 @@ def rule_create(
 @rule_app.command("list")
 def rule_list(as_json: JsonOpt = False) -> None:
     """List rules with their state and why a rule was disabled."""
+    from sqlalchemy import select
+
     from dmdesk.models.replies import AutomationRule
 
-    db = open_db(Settings())
+    db = open_db(load_settings())
     try:
         with db.session() as s:
             items = [
@@ -201,9 +211,10 @@ def tick(as_json: JsonOpt = False) -> None:
     from dataclasses import asdict
 
     from dmdesk.db.secretbox import SecretBox
+    from dmdesk.domain.clock import utcnow
     from dmdesk.rules.jobs import deliver_webhooks, run_due_followups
 
-    settings = Settings()
+    settings = load_settings()
     db = open_db(settings)
     db.start()
 
@@ -233,6 +244,7 @@ def flow_create(
     from pydantic import ValidationError
 
     from dmdesk.actions.keyword_flows import do_create_keyword_flow
+    from dmdesk.domain.clock import utcnow
     from dmdesk.rules.flow_steps import FlowSteps, describe
 
     try:
@@ -254,18 +266,20 @@ def flow_create(
         )
         return {"id": flow.id, "keyword": flow.keyword, "steps": len(data)}
 
-    made = write(Settings(), work)
+    made = write(load_settings(), work)
     emit(made, as_json=as_json, human=f"flow {made['id']} created ({made['keyword'].upper()})")
 
 
 @flow_app.command("list")
 def flow_list(as_json: JsonOpt = False) -> None:
     """List keyword flows with their steps."""
+    from sqlalchemy import select
+
     from dmdesk.actions.keyword_flows import flows_of
     from dmdesk.models.replies import KeywordFlow
     from dmdesk.rules.flows import steps_of
 
-    db = open_db(Settings())
+    db = open_db(load_settings())
     try:
         with db.session() as s:
             workspaces = set(s.scalars(select(KeywordFlow.workspace_id)))

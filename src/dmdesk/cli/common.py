@@ -1,19 +1,23 @@
-"""Shared CLI plumbing: settings, services, printing objects and errors."""
+"""Shared CLI plumbing: settings, services, printing objects and errors.
+
+Imports of the database layer and settings stay inside the functions: every command
+imports this module, and `dmdesk --help` must not pay for them.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from dmdesk.config import Settings
-from dmdesk.db.database import Database
-from dmdesk.db.migrate import is_current
-from dmdesk.domain.errors import DomainError
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.config import Settings
+    from dmdesk.db.database import Database
 
 console = Console()
 err_console = Console(stderr=True)
@@ -25,7 +29,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def load_settings() -> Settings:
+    """Settings from the environment (imported here: pydantic-settings is slow to import)."""
+    from dmdesk.config import Settings
+
+    return Settings()
+
+
 def open_db(settings: Settings) -> Database:
+    from dmdesk.db.database import Database
+    from dmdesk.db.migrate import is_current
+
     url = settings.effective_database_url
     try:
         current = is_current(url)
@@ -37,6 +51,8 @@ def open_db(settings: Settings) -> Database:
 
 
 def write(settings: Settings, fn: Callable[[Session], T]) -> T:
+    from dmdesk.domain.errors import DomainError
+
     db = open_db(settings)
     try:
         return db.write(fn)

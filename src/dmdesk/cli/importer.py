@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.actions.channels import do_create_channel
-from dmdesk.actions.imports import ImportOutcome, do_import_conversation, parse_row
-from dmdesk.cli.common import err_console, fail, open_db
-from dmdesk.config import Settings
-from dmdesk.db.database import Database
-from dmdesk.db.secretbox import SecretBox
-from dmdesk.domain.clock import utcnow
-from dmdesk.domain.errors import DomainError
-from dmdesk.models import Channel, Workspace
+from dmdesk.cli.common import err_console, fail, load_settings, open_db
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.actions.imports import ImportOutcome
+    from dmdesk.db.database import Database
+    from dmdesk.db.secretbox import SecretBox
+    from dmdesk.models import Workspace
 
 app = typer.Typer(help="Import history from other tools.", no_args_is_help=True)
 PLAIN_PROGRESS_EVERY = 1000
+
+
+def mount(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="import")
 
 
 def _plain_progress(done: int, total: int) -> None:
@@ -35,7 +36,12 @@ def _plain_progress(done: int, total: int) -> None:
 def _channel(s: Session, *, workspace: str | None, channel: str | None, box: SecretBox) -> int:
     """The channel to import into: by id, external id or name; else the workspace's first;
     else a new generic channel named "Imported history"."""
+    from sqlalchemy import select
+
+    from dmdesk.actions.channels import do_create_channel
     from dmdesk.cli.main import _default_workspace
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.models import Channel
 
     ws: Workspace = _default_workspace(s, workspace)
     query = select(Channel).where(Channel.workspace_id == ws.id).order_by(Channel.id)
@@ -55,6 +61,9 @@ def _channel(s: Session, *, workspace: str | None, channel: str | None, box: Sec
 
 
 def _import_line(db: Database, channel_id: int, raw: str) -> ImportOutcome:
+    from dmdesk.actions.imports import do_import_conversation, parse_row
+    from dmdesk.models import Channel
+
     row = parse_row(raw)
     return db.write(
         lambda s: do_import_conversation(s, channel=s.get_one(Channel, channel_id), row=row)
@@ -75,7 +84,12 @@ def conversations(
 ) -> None:
     """Import conversations; re-importing the same file adds nothing. Bad lines are
     reported with their number and reason, and the rest is imported."""
-    settings = Settings()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from dmdesk.db.secretbox import SecretBox
+    from dmdesk.domain.errors import DomainError
+
+    settings = load_settings()
     db = open_db(settings)
     lines = file.read_text(encoding="utf-8").splitlines()
     done = new = skipped = 0

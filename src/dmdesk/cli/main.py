@@ -3,18 +3,52 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.cli.common import console, emit, fail, write
-from dmdesk.config import Settings
-from dmdesk.domain.clock import utcnow
-from dmdesk.models import User, Workspace
+from dmdesk.cli.common import console, emit, fail, load_settings, write
+from dmdesk.cli.lazy import LazyCommand, LazyGroup, add_placeholders
 
-app = typer.Typer(help="dmdesk: a self-hosted desk for social-media DMs.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.models import Workspace
+
+# Commands kept in their own modules, imported when one runs (start-up stays fast); their
+# one-line help is here so that `dmdesk --help` lists them without importing them.
+LAZY_COMMANDS = {
+    "simulate": LazyCommand(
+        "dmdesk.cli.simulate",
+        "Play Messenger, Instagram, WhatsApp, Telegram and X for a desk (offline).",
+        group=False,
+    ),
+    "saved-reply": LazyCommand("dmdesk.cli.automation", "Saved replies."),
+    "faq": LazyCommand("dmdesk.cli.automation", "FAQ knowledge base: import, list, evaluate."),
+    "rule": LazyCommand("dmdesk.cli.automation", "Automation rules."),
+    "automation": LazyCommand("dmdesk.cli.automation", "Automation jobs."),
+    "flow": LazyCommand("dmdesk.cli.automation", "Keyword flows (multi-step, quick replies)."),
+    "contact": LazyCommand("dmdesk.cli.people", "People behind contacts: access, erasure, merges."),
+    "retention": LazyCommand("dmdesk.cli.people", "Message retention."),
+    "orders": LazyCommand("dmdesk.cli.people", "Orders from a shop or CRM."),
+    "webhooks": LazyCommand("dmdesk.cli.people", "Outbound webhooks."),
+    "team": LazyCommand("dmdesk.cli.ownership", "Teams: members, hours, assignment."),
+    "routing": LazyCommand("dmdesk.cli.ownership", "Routing rules."),
+    "sla": LazyCommand("dmdesk.cli.ownership", "SLA policies."),
+    "jobs": LazyCommand("dmdesk.cli.ownership", "Periodic jobs (SLA checks, reassignment...)."),
+    "report": LazyCommand("dmdesk.cli.report", "Reports: metrics, volume, agents, topics, spikes."),
+    "import": LazyCommand("dmdesk.cli.importer", "Import history from other tools."),
+    "triage": LazyCommand("dmdesk.cli.triage", "Triage: train, classify, evaluate."),
+}
+
+
+class _RootGroup(LazyGroup):
+    lazy = LAZY_COMMANDS
+
+
+app = typer.Typer(
+    cls=_RootGroup, help="dmdesk: a self-hosted desk for social-media DMs.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -28,6 +62,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the created object 
 
 
 def _default_workspace(s: Session, slug: str | None) -> Workspace:
+    from sqlalchemy import select
+
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.models import Workspace
+
     query = select(Workspace).order_by(Workspace.id)
     if slug:
         query = query.where(Workspace.slug == slug)
@@ -52,7 +91,7 @@ def serve(
     from dmdesk.app import create_app
     from dmdesk.observability import setup_logging
 
-    settings = Settings()
+    settings = load_settings()
     setup_logging(settings.log_level, as_json=settings.log_json)
     from dmdesk.cli.common import open_db
 
@@ -73,7 +112,7 @@ def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""
     from dmdesk.db.migrate import upgrade
 
-    settings = Settings()
+    settings = load_settings()
     try:
         upgrade(settings.effective_database_url)
     except Exception as exc:
@@ -94,6 +133,7 @@ def user_create(
 ) -> None:
     """Create a user (the first one also creates the workspace)."""
     from dmdesk.actions.users import do_create_user
+    from dmdesk.domain.clock import utcnow
 
     def work(s: Session) -> dict[str, object]:
         ws = _default_workspace(s, workspace)
@@ -102,7 +142,7 @@ def user_create(
         )
         return {"id": u.id, "email": u.email, "name": u.name, "role": u.role, "workspace_id": ws.id}
 
-    out = write(Settings(), work)
+    out = write(load_settings(), work)
     emit(out, as_json=as_json, human=f"created user {out['email']} (id {out['id']}, {role})")
 
 
@@ -113,7 +153,11 @@ def token_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API token for a user (shown once)."""
+    from sqlalchemy import select
+
     from dmdesk.actions.users import do_create_api_token
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.models import User
 
     def work(s: Session) -> dict[str, object]:
         user = s.scalars(select(User).where(User.email == email.strip().lower())).first()
@@ -122,7 +166,7 @@ def token_create(
         t = do_create_api_token(s, user_id=user.id, at=utcnow(), name=name)
         return {"id": t.id, "user_id": t.user_id, "token": t.token}
 
-    out = write(Settings(), work)
+    out = write(load_settings(), work)
     emit(out, as_json=as_json, human=f"token (shown once): {out['token']}")
 
 
@@ -154,6 +198,7 @@ def channel_create(
     from dmdesk.actions.channels import do_create_channel
     from dmdesk.connectors.registry import webhook_path
     from dmdesk.db.secretbox import SecretBox
+    from dmdesk.domain.clock import utcnow
 
     values: dict[str, object] = {
         k: v
@@ -174,7 +219,7 @@ def channel_create(
         if not sep:
             fail(f"--set takes KEY=VALUE, got {item!r}")
         values[key.strip()] = value
-    settings = Settings()
+    settings = load_settings()
     box = SecretBox(settings.effective_secret_key())
 
     def work(s: Session) -> dict[str, object]:
@@ -213,8 +258,9 @@ def demo(
 ) -> None:
     """Seed a demo workspace: people, conversations, a team and an admin login."""
     from dmdesk.demo.seed import seed_demo
+    from dmdesk.domain.clock import utcnow
 
-    settings = Settings()
+    settings = load_settings()
     out = write(
         settings,
         lambda s: seed_demo(
@@ -224,36 +270,8 @@ def demo(
     emit(out, as_json=as_json, human=json.dumps(out, indent=2, default=str))
 
 
-def _mount_optional() -> None:
-    """Capabilities add their own command groups here."""
-    from dmdesk.cli.simulate import mount as mount_simulate
-
-    mount_simulate(app)
-    from dmdesk.cli.automation import mount as mount_automation
-
-    mount_automation(app)
-    from dmdesk.cli.people import mount as mount_people
-
-    mount_people(app)
-    from dmdesk.cli.ownership import mount as mount_ownership
-
-    mount_ownership(app)
-    from dmdesk.cli.importer import app as import_app
-    from dmdesk.cli.report import app as report_app
-
-    app.add_typer(report_app, name="report")
-    app.add_typer(import_app, name="import")
-    try:
-        from dmdesk.cli.triage import app as triage_app
-    except ImportError:
-        return
-    from dmdesk.cli.triage_feedback import mount as mount_triage_feedback
-
-    mount_triage_feedback(triage_app)
-    app.add_typer(triage_app, name="triage", help="Triage: train, classify, evaluate.")
-
-
-_mount_optional()
+# Registered here, between `demo` and `demo-traffic`, so help keeps its order.
+add_placeholders(app, LAZY_COMMANDS)
 
 
 @app.command("demo-traffic")
@@ -267,8 +285,9 @@ def demo_traffic(
     """Post simulated DMs to the demo channel of a running desk."""
     from dmdesk.demo.seed import DEMO_CHANNEL_SECRET, seed_demo
     from dmdesk.demo.traffic import run
+    from dmdesk.domain.clock import utcnow
 
-    settings = Settings()
+    settings = load_settings()
     info = write(
         settings, lambda s: seed_demo(s, at=utcnow(), secret_key=settings.effective_secret_key())
     )

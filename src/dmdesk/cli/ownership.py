@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.actions import assignment, routing, sla
-from dmdesk.actions.teams import do_add_team_member, do_create_team
-from dmdesk.cli.common import emit, fail, open_db, write
-from dmdesk.config import Settings
-from dmdesk.domain.clock import utcnow
-from dmdesk.domain.errors import NotFound
-from dmdesk.models import Team, User, Workspace
+from dmdesk.cli.common import emit, fail, load_settings, open_db, write
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.models import Team, Workspace
 
 team_app = typer.Typer(help="Teams: members, hours, assignment.", no_args_is_help=True)
 routing_app = typer.Typer(help="Routing rules.", no_args_is_help=True)
@@ -35,6 +32,11 @@ def mount(app: typer.Typer) -> None:
 
 
 def _workspace(s: Session, slug: str | None) -> Workspace:
+    from sqlalchemy import select
+
+    from dmdesk.domain.errors import NotFound
+    from dmdesk.models import Workspace
+
     query = select(Workspace).order_by(Workspace.id)
     found = s.scalars(query.where(Workspace.slug == slug) if slug else query).first()
     if found is None:
@@ -43,6 +45,8 @@ def _workspace(s: Session, slug: str | None) -> Workspace:
 
 
 def _team(s: Session, ws: Workspace, ref: str) -> Team:
+    from dmdesk.actions import routing
+
     return routing.resolve_team(s, ws.id, ref=ref)
 
 
@@ -58,8 +62,11 @@ def _json_arg(value: str) -> Any:
 @team_app.command("create")
 def team_create(name: str, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Create a team."""
+    from dmdesk.actions.teams import do_create_team
+    from dmdesk.domain.clock import utcnow
+
     out = write(
-        Settings(),
+        load_settings(),
         lambda s: {
             "id": (
                 t := do_create_team(
@@ -75,6 +82,12 @@ def team_create(name: str, workspace: WorkspaceOpt = None, as_json: JsonOpt = Fa
 @team_app.command("add-member")
 def team_add_member(team: str, email: str, workspace: WorkspaceOpt = None) -> None:
     """Add a user (by e-mail) to a team (by id or name)."""
+    from sqlalchemy import select
+
+    from dmdesk.actions.teams import do_add_team_member
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.domain.errors import NotFound
+    from dmdesk.models import User
 
     def work(s: Session) -> None:
         ws = _workspace(s, workspace)
@@ -87,7 +100,7 @@ def team_add_member(team: str, email: str, workspace: WorkspaceOpt = None) -> No
             s, workspace_id=ws.id, team_id=_team(s, ws, team).id, user_id=user.id, at=utcnow()
         )
 
-    write(Settings(), work)
+    write(load_settings(), work)
     emit({}, as_json=False, human=f"{email} is in {team}")
 
 
@@ -105,6 +118,9 @@ def team_hours(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Set a team's hours (and optionally its assignment settings)."""
+    from dmdesk.actions import assignment
+    from dmdesk.domain.clock import utcnow
+
     changes: dict[str, Any] = {"schedule": _json_arg(schedule)}
     optional = {
         "strategy": strategy,
@@ -120,14 +136,16 @@ def team_hours(
         )
         return row.timezone
 
-    zone = write(Settings(), work)
+    zone = write(load_settings(), work)
     emit({}, as_json=False, human=f"hours of {team} set ({zone})")
 
 
 @routing_app.command("list")
 def routing_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """The routing rules in evaluation order."""
-    db = open_db(Settings())
+    from dmdesk.actions import routing
+
+    db = open_db(load_settings())
     try:
         with db.session() as s:
             rows = routing.rule_rows(s, _workspace(s, workspace).id)
@@ -157,9 +175,12 @@ def routing_add(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add a rule at the end of the order."""
+    from dmdesk.actions import routing
+    from dmdesk.domain.clock import utcnow
+
     parsed = _json_arg(definition)
     rule_id = write(
-        Settings(),
+        load_settings(),
         lambda s: (
             routing.do_create_routing_rule(
                 s,
@@ -181,9 +202,12 @@ def sla_set(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Create or replace an SLA policy."""
+    from dmdesk.actions import sla
+    from dmdesk.domain.clock import utcnow
+
     parsed = _json_arg(definition)
     policy_id = write(
-        Settings(),
+        load_settings(),
         lambda s: (
             sla.do_save_sla_policy(
                 s,
@@ -203,7 +227,7 @@ def jobs_run_once(as_json: JsonOpt = False) -> None:
     """Run every periodic job once (for cron, or to catch up)."""
     from dmdesk.services import build_services
 
-    services = build_services(Settings())
+    services = build_services(load_settings())
     try:
         outcome = services.scheduler.run_once(services)
     finally:

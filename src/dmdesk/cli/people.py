@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.actions import people as people_actions
-from dmdesk.actions import privacy
-from dmdesk.actions.orders import ORDER_COLUMNS, do_import_orders, parse_csv
-from dmdesk.cli.common import console, emit, open_db, write
-from dmdesk.config import Settings
-from dmdesk.domain.clock import utcnow
-from dmdesk.domain.errors import NotFound
-from dmdesk.models import Contact, Workspace
-from dmdesk.models.people import Person
-from dmdesk.queries.people import dossier
+from dmdesk.cli.common import console, emit, load_settings, open_db, write
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.models import Contact
 
 contact_app = typer.Typer(
     help="People behind contacts: access, erasure, merges.", no_args_is_help=True
@@ -39,6 +33,9 @@ def mount(app: typer.Typer) -> None:
 
 
 def _contact(s: Session, contact_id: int) -> Contact:
+    from dmdesk.domain.errors import NotFound
+    from dmdesk.models import Contact
+
     contact = s.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"no contact {contact_id}")
@@ -51,6 +48,10 @@ def contact_export(
     out: Annotated[Path | None, typer.Option(help="Write the JSON here (default: stdout)")] = None,
 ) -> None:
     """Right of access: everything about the person behind a contact, as one JSON file."""
+    from dmdesk.actions import people as people_actions
+    from dmdesk.actions import privacy
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.queries.people import dossier
 
     def work(s: Session) -> dict[str, Any]:
         contact = _contact(s, contact_id)
@@ -68,7 +69,7 @@ def contact_export(
         )
         return dossier(s, person)
 
-    data = json.dumps(write(Settings(), work), indent=2, default=str)
+    data = json.dumps(write(load_settings(), work), indent=2, default=str)
     if out is None:
         typer.echo(data)
     else:
@@ -83,6 +84,9 @@ def contact_erase(
     as_json: JsonOpt = False,
 ) -> None:
     """Right to erasure: delete the person behind a contact and everything derived from them."""
+    from dmdesk.actions import privacy
+    from dmdesk.domain.clock import utcnow
+
     if not yes and not typer.confirm(f"Erase contact {contact_id} and all their identities?"):
         raise typer.Exit(1)
 
@@ -93,7 +97,7 @@ def contact_erase(
         )
         return report.to_json()
 
-    settings = Settings()
+    settings = load_settings()
     out = write(settings, work)
     db = open_db(settings)
     try:
@@ -115,6 +119,10 @@ def contact_merge(
     as_json: JsonOpt = False,
 ) -> None:
     """Merge SOURCE_PERSON's identities into TARGET_PERSON (undo through the API)."""
+    from dmdesk.actions import people as people_actions
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.domain.errors import NotFound
+    from dmdesk.models.people import Person
 
     def work(s: Session) -> dict[str, Any]:
         target = s.get(Person, target_person)
@@ -130,7 +138,7 @@ def contact_merge(
         )
         return {"merge_id": merge.id, "contact_ids": merge.contact_ids}
 
-    out = write(Settings(), work)
+    out = write(load_settings(), work)
     emit(out, as_json=as_json, human=f"merged (merge {out['merge_id']})")
 
 
@@ -140,8 +148,11 @@ def retention_run(
     as_json: JsonOpt = False,
 ) -> None:
     """Apply every workspace's retention policy (or report what it would do)."""
+    from dmdesk.actions import privacy
+    from dmdesk.domain.clock import utcnow
+
     reports = write(
-        Settings(), lambda s: privacy.do_run_retention(s, now=utcnow(), dry_run=dry_run)
+        load_settings(), lambda s: privacy.do_run_retention(s, now=utcnow(), dry_run=dry_run)
     )
     rows = [r.to_json() for r in reports]
     if as_json:
@@ -175,6 +186,13 @@ def orders_import(
     Columns: order_id, status, value, currency, ordered_at; optional items, person_id,
     email, phone (to link the order to a person).
     """
+    from sqlalchemy import select
+
+    from dmdesk.actions.orders import ORDER_COLUMNS, do_import_orders, parse_csv
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.domain.errors import NotFound
+    from dmdesk.models import Workspace
+
     rows, errors = parse_csv(file.read_text(encoding="utf-8-sig"), ORDER_COLUMNS)
 
     def work(s: Session) -> dict[str, Any]:
@@ -186,7 +204,7 @@ def orders_import(
             s, workspace_id=ws.id, rows=rows, errors=errors, import_valid=import_valid, at=utcnow()
         ).to_json()
 
-    out = write(Settings(), work)
+    out = write(load_settings(), work)
     if as_json:
         typer.echo(json.dumps(out))
     for e in out["errors"]:
@@ -211,8 +229,9 @@ def webhooks_deliver() -> None:
 
     from dmdesk.actions.webhooks_out import deliver_due
     from dmdesk.db.secretbox import SecretBox
+    from dmdesk.domain.clock import utcnow
 
-    settings = Settings()
+    settings = load_settings()
     db = open_db(settings)
     try:
         with httpx.Client(timeout=10) as client:

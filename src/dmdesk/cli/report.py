@@ -7,24 +7,24 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
 
-from dmdesk.cli.common import console, err_console, fail, open_db
-from dmdesk.config import Settings
-from dmdesk.db.database import Database
-from dmdesk.domain.clock import utcnow
-from dmdesk.domain.errors import DomainError
-from dmdesk.metrics import definitions as d
-from dmdesk.metrics import export, service
-from dmdesk.metrics.rollups import rebuild
-from dmdesk.metrics.spikes import check_and_record, recent_spikes
-from dmdesk.models import Workspace
+from dmdesk.cli.common import console, err_console, fail, load_settings, open_db
+
+if TYPE_CHECKING:
+    from dmdesk.db.database import Database
+    from dmdesk.metrics import definitions as d
+    from dmdesk.metrics import export
 
 app = typer.Typer(help="Reports: metrics, volume, agents, topics, spikes.", no_args_is_help=True)
 T = TypeVar("T")
+
+
+def mount(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="report")
+
 
 FromOpt = Annotated[str | None, typer.Option("--from", help="First local day, YYYY-MM-DD")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last local day (inclusive)")]
@@ -40,7 +40,9 @@ CategoryOpt = Annotated[str | None, typer.Option(help="Only this category")]
 
 @contextmanager
 def _db() -> Iterator[Database]:
-    db = open_db(Settings())
+    from dmdesk.domain.errors import DomainError
+
+    db = open_db(load_settings())
     try:
         yield db
     except DomainError as exc:
@@ -50,6 +52,8 @@ def _db() -> Iterator[Database]:
 
 
 def _workspace_id(db: Database, slug: str | None) -> int:
+    from dmdesk.models import Workspace
+
     with db.session() as s:
         ws = s.query(Workspace).order_by(Workspace.id)
         found = (ws.filter(Workspace.slug == slug) if slug else ws).first()
@@ -59,6 +63,9 @@ def _workspace_id(db: Database, slug: str | None) -> int:
 
 
 def _filter(db: Database, ws: int, **kw: Any) -> d.ReportFilter:
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.metrics import service
+
     with db.session() as s:
         return service.make_filter(s, ws, now=utcnow(), **kw)
 
@@ -68,6 +75,8 @@ def _print(obj: Any) -> None:
 
 
 def _table(title: str, table: export.Table) -> None:
+    from rich.table import Table
+
     header, rows = table
     out = Table(title=title)
     for name in header:
@@ -90,6 +99,7 @@ def summary(
     category: CategoryOpt = None,
 ) -> None:  # fmt: skip
     """Every metric of docs/METRICS.md for the period (default: the last 7 days)."""
+    from dmdesk.metrics import export, service
 
     def work(db: Database, ws: int) -> dict[str, Any]:
         flt = _filter(db, ws, start=from_, end=to, hours=hours, channel_id=channel_id,
@@ -116,6 +126,7 @@ def volume(
     channel_id: ChannelOpt = None,
 ) -> None:  # fmt: skip
     """Inbound messages and new conversations per day, week or hour."""
+    from dmdesk.metrics import export, service
 
     def work(db: Database, ws: int) -> dict[str, Any]:
         flt = _filter(db, ws, start=from_, end=to, channel_id=channel_id)
@@ -139,6 +150,7 @@ def agents(
     as_json: JsonOpt = False, as_csv: CsvOpt = False, workspace: WorkspaceOpt = None,
 ) -> None:  # fmt: skip
     """Per-agent (or per team, channel, category) headline numbers."""
+    from dmdesk.metrics import export, service
 
     def work(db: Database, ws: int) -> tuple[list[dict[str, Any]], dict[Any, str]]:
         flt = _filter(db, ws, start=from_, end=to, hours=hours)
@@ -161,6 +173,7 @@ def topics(
     as_json: JsonOpt = False, workspace: WorkspaceOpt = None,
 ) -> None:  # fmt: skip
     """Frequent questions grouped into topics, ranked, with trend and examples."""
+    from dmdesk.metrics import service
 
     def work(db: Database, ws: int) -> list[dict[str, Any]]:
         return service.topics_report(db, ws, _filter(db, ws, start=from_, end=to), k=k)
@@ -178,6 +191,9 @@ def topics(
 def spikes(as_json: JsonOpt = False, workspace: WorkspaceOpt = None) -> None:
     """Check for spikes now (recording new ones) and list those of the last 7 days."""
     from datetime import timedelta
+
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.metrics.spikes import check_and_record, recent_spikes
 
     def work(db: Database, ws: int) -> list[dict[str, Any]]:
         now = utcnow()
@@ -200,6 +216,8 @@ def spikes(as_json: JsonOpt = False, workspace: WorkspaceOpt = None) -> None:
 @app.command("rebuild")
 def rebuild_cmd() -> None:
     """Recompute every rollup from the event log (after changing business hours)."""
+    from dmdesk.metrics.rollups import rebuild
+
     with _db() as db:
         cells = db.write(rebuild)
     console.print(f"rebuilt {cells} rollup cells from the event log")

@@ -14,23 +14,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import replace
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.cli.common import console, err_console, fail, write
-from dmdesk.config import Settings
-from dmdesk.db.secretbox import SecretBox
-from dmdesk.demo.channels import ensure_demo_channels
-from dmdesk.demo.seed import DEMO_SLUG
-from dmdesk.domain.clock import utcnow
-from dmdesk.models import Workspace
-from dmdesk.simulator.accounts import SimAccounts
-from dmdesk.simulator.people import build_webhook
-from dmdesk.simulator.runner import Planned, plan_traffic, run_traffic
-from dmdesk.simulator.server import SimulatorConfig, create_app
+from dmdesk.cli.common import console, err_console, fail, load_settings, write
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.simulator.accounts import SimAccounts
+    from dmdesk.simulator.runner import Planned
 
 # Each round's message ids start this far after the previous round's, so none repeats.
 ROUND_SEQ_STRIDE = 10_000
@@ -41,6 +35,8 @@ def shift_round(planned: list[Planned], *, offset: int, accounts: SimAccounts) -
 
     A duplicate shares its original's step, so it stays byte for byte the same.
     """
+    from dmdesk.simulator.people import build_webhook
+
     if offset == 0:
         return planned
     rebuilt: dict[int, Planned] = {}
@@ -67,6 +63,9 @@ def play_people(
     stop: threading.Event,
 ) -> int:
     """Post rounds of planned traffic until `rounds` are done or `stop` is set; returns posts."""
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.simulator.runner import plan_traffic, run_traffic
+
     posted = 0
     done = 0
     while (rounds is None or done < rounds) and not stop.is_set():
@@ -82,7 +81,15 @@ def play_people(
 
 def telegram_channel_for_demo(sim_url: str) -> int:
     """The demo's Telegram channel id (created if missing): its webhook path names it."""
-    settings = Settings()
+    from sqlalchemy import select
+
+    from dmdesk.db.secretbox import SecretBox
+    from dmdesk.demo.channels import ensure_demo_channels
+    from dmdesk.demo.seed import DEMO_SLUG
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.models import Workspace
+
+    settings = load_settings()
     box = SecretBox(settings.effective_secret_key())
 
     def work(s: Session) -> int:
@@ -112,6 +119,9 @@ def simulate(
 ) -> None:
     """Play Messenger, Instagram, WhatsApp, Telegram and X for a desk (offline)."""
     import uvicorn
+
+    from dmdesk.simulator.accounts import SimAccounts
+    from dmdesk.simulator.server import SimulatorConfig, create_app
 
     sim_url = f"http://{host}:{port}"
     tg_id = telegram_channel_id

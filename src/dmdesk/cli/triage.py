@@ -4,27 +4,40 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
-from dmdesk.triage import datasets, evalsets, evaluation, pii_eval, training
-from dmdesk.triage.engine import TriageEngine
+import dmdesk.triage
+
+if TYPE_CHECKING:
+    from dmdesk.triage import datasets, evaluation
 
 app = typer.Typer(help="Triage: category, priority, spam, language, sentiment, personal data.")
 console = Console()
+# training.MODEL_DIR, without importing the training code (numpy, scikit-learn) for help.
+MODEL_DIR = Path(dmdesk.triage.__file__).parent / "model"
+
+
+def mount(parent: typer.Typer) -> None:
+    from dmdesk.cli.triage_feedback import mount as mount_feedback
+
+    mount_feedback(app)
+    parent.add_typer(app, name="triage", help="Triage: train, classify, evaluate.")
 
 
 @app.command()
 def train(
     data: Annotated[list[Path] | None, typer.Option(help="Labelled CSV/JSONL (text,label)")] = None,
-    out: Annotated[Path, typer.Option(help="Artefact folder")] = training.MODEL_DIR,
+    out: Annotated[Path, typer.Option(help="Artefact folder")] = MODEL_DIR,
     shared: Annotated[bool, typer.Option(help="Use the permissive shared sets")] = True,
 ) -> None:
     """Train the category and spam models deterministically and write the artefact."""
+    from rich.progress import Progress
+
+    from dmdesk.triage import training
+
     config = training.TrainConfig(user_files=tuple(data or ()), use_shared=shared)
     with Progress(console=console) as progress:
         task = progress.add_task("training", total=3)
@@ -43,10 +56,14 @@ def classify(
     brand: Annotated[list[str] | None, typer.Option(help="Workspace brand name")] = None,
 ) -> None:
     """Print the full verdict for one message."""
+    from dmdesk.triage.engine import TriageEngine
+
     verdict = TriageEngine.load().classify(text, brand_names=tuple(brand or ()))
     if as_json:
         typer.echo(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table(show_header=False)
     for key, value in verdict.to_json().items():
         table.add_row(key, json.dumps(value, ensure_ascii=False))
@@ -56,6 +73,8 @@ def classify(
 def _examples(
     data: Path | None, suite: str, *, text_col: str, label_col: str
 ) -> list[datasets.Example]:
+    from dmdesk.triage import datasets, evalsets
+
     if data is not None:
         return datasets.read_labelled(data, text_col=text_col, label_col=label_col)
     if suite == "seed":
@@ -79,6 +98,9 @@ def eval_(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
 ) -> None:
     """Evaluate on a labelled file, a shared suite, or (default) the seed held-out split."""
+    from dmdesk.triage import datasets, evalsets, evaluation, pii_eval
+    from dmdesk.triage.engine import TriageEngine
+
     if suite == "pii" and data is None:
         root = datasets.shared_data_dir()
         if root is None:
@@ -96,6 +118,8 @@ def eval_(
 
 
 def _print_report(report: evaluation.Report) -> None:
+    from rich.table import Table
+
     table = Table("class", "precision", "recall", "f1", "support")
     for name, row in report.per_class.items():
         table.add_row(

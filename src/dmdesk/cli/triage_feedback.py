@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from dmdesk.actions import triage as triage_actions
-from dmdesk.cli.common import console, emit, fail, open_db, write
-from dmdesk.config import Settings
-from dmdesk.domain.clock import utcnow
-from dmdesk.models import Workspace
-from dmdesk.queries.triage_corrections import Correction, correction_examples
+from dmdesk.cli.common import console, emit, fail, load_settings, open_db, write
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dmdesk.queries.triage_corrections import Correction
 
 rules_app = typer.Typer(help="Workspace keyword rules (beat the model; spam beats them).")
 corrections_app = typer.Typer(help="Agents' corrections: export them, train with them.")
@@ -33,6 +29,10 @@ def mount(triage_app: typer.Typer) -> None:
 
 
 def _workspace_id(s: Session, slug: str | None) -> int:
+    from sqlalchemy import select
+
+    from dmdesk.models import Workspace
+
     query = select(Workspace.id).order_by(Workspace.id)
     found = s.scalars(query.where(Workspace.slug == slug) if slug else query).first()
     if found is None:
@@ -43,7 +43,11 @@ def _workspace_id(s: Session, slug: str | None) -> int:
 @rules_app.command("list")
 def rules_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """The rules in precedence order (the first that matches decides the category)."""
-    db = open_db(Settings())
+    from rich.table import Table
+
+    from dmdesk.actions import triage as triage_actions
+
+    db = open_db(load_settings())
     try:
         with db.session() as s:
             rules = triage_actions.triage_rules(s, _workspace_id(s, workspace))
@@ -76,6 +80,9 @@ def rules_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a rule at the end of the list (lowest precedence)."""
+    from dmdesk.actions import triage as triage_actions
+    from dmdesk.domain.clock import utcnow
+
     spec = {
         "name": name,
         "keywords": keyword,
@@ -84,7 +91,7 @@ def rules_add(
         "override_spam": override_spam,
     }
     rule = write(
-        Settings(),
+        load_settings(),
         lambda s: triage_actions.do_add_triage_rule(
             s, workspace_id=_workspace_id(s, workspace), actor=None, rule=spec, at=utcnow()
         ),
@@ -95,8 +102,11 @@ def rules_add(
 @rules_app.command("remove")
 def rules_remove(name: str, workspace: WorkspaceOpt = None) -> None:
     """Remove a rule by name."""
+    from dmdesk.actions import triage as triage_actions
+    from dmdesk.domain.clock import utcnow
+
     write(
-        Settings(),
+        load_settings(),
         lambda s: triage_actions.do_delete_triage_rule(
             s, workspace_id=_workspace_id(s, workspace), actor=None, name=name, at=utcnow()
         ),
@@ -105,7 +115,9 @@ def rules_remove(name: str, workspace: WorkspaceOpt = None) -> None:
 
 
 def _corrections(slug: str) -> list[Correction]:
-    db = open_db(Settings())
+    from dmdesk.queries.triage_corrections import correction_examples
+
+    db = open_db(load_settings())
     try:
         with db.session() as s:
             return correction_examples(s, _workspace_id(s, slug))
@@ -140,6 +152,8 @@ def corrections_train(
     as_json: JsonOpt = False,
 ) -> None:
     """Train the triage models with the workspace's corrections on top of the usual data."""
+    from rich.progress import Progress
+
     from dmdesk.triage import training
     from dmdesk.triage.datasets import Example
 
