@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.notifications import do_notify, mentioned_users
@@ -50,17 +52,21 @@ def _replied(s: Session, e: PublishedEvent, clock: Clock) -> None:
     do_notify(s, user_id=conv.assignee_id, kind="reply", conv=conv, at=clock(), data=data)
 
 
+@cache
+def _owner_query() -> Select[int | None, datetime]:
+    return select(Conversation.assignee_id, Conversation.created_at).where(
+        Conversation.id == bindparam("conv_id")
+    )
+
+
 def _reply_wanted(db: Database, e: PublishedEvent) -> bool:
     """A read (no write, no writer queue) to see whether a customer message concerns an
-    assigned, older conversation; `_replied` checks again inside the write."""
+    assigned, older conversation; `_replied` checks again inside the write. It runs for
+    every inbound message, so on a plain connection (no ORM session to set up)."""
     if e.conversation_id is None:
         return False
-    with db.session() as s:
-        row = s.execute(
-            select(Conversation.assignee_id, Conversation.created_at).where(
-                Conversation.id == e.conversation_id
-            )
-        ).first()
+    with db.read_engine.connect() as conn:
+        row = conn.execute(_owner_query(), {"conv_id": e.conversation_id}).first()
     if row is None or row.assignee_id is None:
         return False
     return bool(row.created_at < e.occurred_at)
