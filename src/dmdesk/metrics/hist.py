@@ -15,6 +15,7 @@ import numpy.typing as npt
 Counts = Mapping[int, int]
 _DTYPE = np.dtype("<i8")
 Part = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+_MIN, _MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 _STRIDE = 256  # grid spacing of the rank search: at most this many values per part to merge
 
 
@@ -82,6 +83,8 @@ class Distribution:
         self.parts = [p for p in parts if p[0].size]
         self._merged: Part | None = self.parts[0] if len(self.parts) == 1 else None
         self._grid: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+        self._pieces: dict[int, Part] = {}  # grid interval -> its values, cumulative ranks
+        self._n: int | None = None
 
     @staticmethod
     def merge(blobs: Iterable[bytes | None]) -> Distribution:
@@ -107,7 +110,9 @@ class Distribution:
 
     @property
     def n(self) -> int:
-        return sum(int(c.sum()) for _, c in self.parts)
+        if self._n is None:
+            self._n = sum(int(c.sum()) for _, c in self.parts)
+        return self._n
 
     def percentile(self, p: float) -> float | None:
         n = self.n
@@ -126,15 +131,17 @@ class Distribution:
             return float(self._merged[0][np.searchsorted(upper, k, side="right")])
         grid, below = self._rank_grid()
         j = int(np.searchsorted(below, k, side="right"))  # the first grid value past rank k
-        lo = int(grid[j - 1]) if j > 0 else None
-        hi = int(grid[j]) if j < grid.size else None
-        pieces = []
-        for values, counts in self.parts:  # each part holds < _STRIDE values in (lo, hi]
-            a = 0 if lo is None else int(np.searchsorted(values, lo, side="right"))
-            b = values.size if hi is None else int(np.searchsorted(values, hi, side="right"))
-            pieces.append((values[a:b], counts[a:b]))
-        values, counts = _sum([p for p in pieces if p[0].size])
-        upper = np.cumsum(counts) + (int(below[j - 1]) if j > 0 else 0)
+        if j not in self._pieces:  # neighbouring ranks (a percentile's two) share a piece
+            lo = int(grid[j - 1]) if j > 0 else _MIN
+            hi = int(grid[j]) if j < grid.size else _MAX
+            pieces = []
+            for values, counts in self.parts:  # each holds < _STRIDE values in (lo, hi]
+                a, b = np.searchsorted(values, (lo, hi), side="right").tolist()
+                if b > a:
+                    pieces.append((values[a:b], counts[a:b]))
+            values, counts = _sum(pieces)
+            self._pieces[j] = (values, np.cumsum(counts) + (int(below[j - 1]) if j > 0 else 0))
+        values, upper = self._pieces[j]
         return float(values[np.searchsorted(upper, k, side="right")])
 
     def _rank_grid(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
