@@ -7,12 +7,14 @@ import logging
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from dmdesk.actions.assignment import do_auto_assign
 from dmdesk.actions.routing import do_apply_routing
 from dmdesk.actions.sla import do_after_hours_reply
 from dmdesk.models import Conversation
+from dmdesk.models.ownership import RoutingRuleRow
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,15 @@ class StoredMessage(Protocol):
 
 def on_new_message(session: Session, stored: StoredMessage) -> None:
     conv_id = stored.outcome.conversation_id
+    known = session.get(Conversation, conv_id)  # in the identity map after ingestion
+    # No team: nothing to assign within, no hours to answer by. Only a new conversation
+    # can be routed, and only by an enabled rule; else spare the savepoint.
+    if (
+        known is not None
+        and known.team_id is None
+        and not (stored.outcome.created_conversation and _has_rules(session, known))
+    ):
+        return
     try:
         with session.begin_nested():
             conv = session.get_one(Conversation, conv_id)
@@ -53,3 +64,17 @@ def on_new_message(session: Session, stored: StoredMessage) -> None:
             do_after_hours_reply(session, conv=conv, at=stored.at)
     except Exception:
         log.exception("routing failed", extra={"conversation_id": conv_id})
+
+
+def _has_rules(session: Session, conv: Conversation) -> bool:
+    """Whether the workspace has an enabled routing rule (else routing decides nothing)."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    RoutingRuleRow.workspace_id == conv.workspace_id,
+                    RoutingRuleRow.enabled.is_(True),
+                )
+            )
+        )
+    )

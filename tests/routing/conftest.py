@@ -1,0 +1,1 @@
+from tests.ownership.kit import svc, ws  # noqa: F401  # shared fixtures
