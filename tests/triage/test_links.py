@@ -33,6 +33,12 @@ def test_shortener_and_real_domains() -> None:
     assert flags("see paypal.com and amazon.co.uk") == []
 
 
+def test_x_link_wrapper_is_not_a_shortener() -> None:
+    # X wraps every shared link in t.co, so a tweet or X DM with a link is not suspicious for it
+    assert flags("Thank you very much. https://t.co/Amd1lUH7x1") == []
+    assert flags("claim it at https://t.co/abc and bit.ly/xyz") == ["shortened link"]
+
+
 def test_workspace_brand_lookalike_but_not_own_domain() -> None:
     brands = ("Acme Shop",)
     assert any("acmeshop" in f for f in flags("login at acme-sh0p.net", brands))

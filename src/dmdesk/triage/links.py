@@ -23,11 +23,11 @@ URL = re.compile(
     rf"|(?<![@\w.-])(?:[\w-]+\.)+(?:{_TLDS}|xn--[a-z0-9-]+)\b(?:/[^\s<>\"'()]*)?",
     re.IGNORECASE,
 )
+# t.co is not here: X wraps every shared link in it, so on X it says nothing about the sender.
 SHORTENERS = frozenset(
     [
         "bit.ly",
         "tinyurl.com",
-        "t.co",
         "goo.gl",
         "ow.ly",
         "is.gd",
