@@ -15,10 +15,10 @@ from dmdesk.triage.evaluation import evaluate
 from dmdesk.triage.pii_eval import evaluate_pii
 
 COMPLAINT_FLOOR = 0.57
-GOLD_FLOOR = 0.51
+GOLD_FLOOR = 0.55
 
 
-@pytest.mark.parametrize(("suite", "floor"), [("sms", 0.95), ("smishing", 0.94)])
+@pytest.mark.parametrize(("suite", "floor"), [("sms", 0.93), ("smishing", 0.93)])
 def test_spam_f1_on_held_out_sms(
     engine: TriageEngine, shared_root: Path, suite: str, floor: float
 ) -> None:

@@ -13,7 +13,7 @@ from dmdesk.domain.triage import LinkFinding, PiiFinding, SpamVerdict
 from dmdesk.triage.links import BRANDS
 from dmdesk.triage.normalize import fold_confusables
 
-SPAM_THRESHOLD = 0.40
+SPAM_THRESHOLD = 0.55
 _DECEPTIVE = ("lookalike domain", "punycode link", "homoglyph link", "zero-width characters")
 _CREDENTIAL = re.compile(
     r"verify (?:your )?(?:account|identity|details|number|email|apple id|payment)"
@@ -48,6 +48,9 @@ _PROMO = re.compile(
     r"|\bto opt.?out\b|\bopt.?out (?:reply|text|txt|sms|send)\b|\bsms (?:stop|end)\b"
     r"|\b(?:std|standard|network) (?:rates?|charges) apply\b|\bemi\b|\bpre.?approved\b"
     r"|\bloans? (?:at|@|upto|up to)\b"
+    # premium-rate short codes ("sms IN to 56767"), USSD codes ("dial *121*5#"), missed-call
+    r"|\b(?:text|txt|sms|send|reply)(?: \w+){0,2} to \d{4,6}\b|(?<![\w*])\*\d{2,4}(?:\*\d+)*#"
+    r"|\bmissed call (?:to|on|at) \+?\d|\breply (?:end|stop|yes|no)\b"
 )
 
 

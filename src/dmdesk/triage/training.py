@@ -36,9 +36,10 @@ class TrainConfig:
     use_seed: bool = True
     shared_root: Path | None = None
     seed_weight: float = 3.0
+    seed_spam_weight: float = 1.0
     user_weight: float = 3.0
-    c_category: float = 2.0
-    c_spam: float = 20.0
+    c_category: float = 4.0
+    c_spam: float = 40.0
     max_features: int = 60000
     banking_per_intent: int = 14
     spam_threshold_prior: bool = True
@@ -90,7 +91,7 @@ def gather(config: TrainConfig) -> Corpus:
     corpus = Corpus()
     seed = datasets.split(datasets.seed_examples(), holdout=False) if config.use_seed else []
     corpus.add(seed, weight=config.seed_weight, target="category")
-    corpus.add(_as_spam_label(seed), weight=config.seed_weight, target="spam")
+    corpus.add(_as_spam_label(seed), weight=config.seed_spam_weight, target="spam")
     user = [e for path in config.user_files for e in datasets.read_labelled(path)]
     user = [e for e in [*user, *config.corrections] if e.label in CATEGORIES]
     corpus.add(user, weight=config.user_weight, target="category")
