@@ -187,11 +187,12 @@ def load_bags(
 
 
 def _rows(session: Session, query: Select[*Ts]) -> Sequence[Any]:
-    """The query's rows; on PostgreSQL in the binary format, where histograms arrive as
-    their bytes instead of hex text that the server spends most of a large report encoding
-    (a year of agents' histograms at 1M conversations, 27 MB: 0.33 s -> 0.09 s). SQLAlchemy
-    has no per-statement switch for it, so this runs the compiled statement on the
-    session's own connection (same transaction) through a binary psycopg cursor."""
+    """The query's rows as plain tuples; on PostgreSQL in the binary format, where
+    histograms arrive as their bytes instead of hex text that the server spends most of a
+    large report encoding (a year of agents' histograms at 1M conversations, 27 MB: 0.33 s
+    -> 0.09 s), and a year of hourly counts skips the ORM's row processing. SQLAlchemy has
+    no per-statement switch for it, so this runs the compiled statement on the session's
+    own connection (same transaction) through a binary psycopg cursor."""
     conn = session.connection()
     if conn.dialect.name != "postgresql":
         return session.execute(query).all()
@@ -330,7 +331,7 @@ def daily_volume(
     while day <= flt.end:
         out[day] = {d.INBOUND: 0, d.STARTED: 0}
         day += timedelta(days=1)
-    for day_, metric, n in session.execute(query):
+    for day_, metric, n in _rows(session, query):
         out[day_][metric] += n
     return out
 
@@ -379,7 +380,7 @@ def hourly_counts(
         MetricHourly.day >= flt.start,
         MetricHourly.day <= flt.end,
     )
-    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+    return [(r[0], r[1], r[2], r[3]) for r in _rows(session, query)]
 
 
 def heatmap(rows: Iterable[tuple[date, int, int, int]]) -> list[list[int]]:
