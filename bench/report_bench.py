@@ -11,7 +11,8 @@ hourly counts), bulk-inserts it (not through the writer), and times
 `summary_with_trend` (the API's summary: fold check + period + previous period) cold (a
 new engine) and warm, for a year, a month, and a year filtered by channel and agent.
 With `--raw` the 10M messages and their events are inserted too (slow; the report does
-not read them, they only make the tables realistic). Not part of the test suite.
+not read them, they only make the tables realistic); `--reuse --raw` adds them to a
+database loaded without them. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -325,26 +326,35 @@ def load(url: str, n: int, *, raw: bool) -> dict[str, float]:
         conn.execute(insert(MetricCursor), [{"name": "rollups", "last_event_id": 0}])
     timings["rollup_rows"] = rows
     timings["rollups_insert_s"] = time.perf_counter() - t
-    if raw and engine.dialect.name == "postgresql":
-        t = time.perf_counter()
+    if raw:
+        timings.update(add_raw(engine, n))
+    _analyze(engine)
+    engine.dispose()
+    return timings
+
+
+def add_raw(engine: Any, n: int) -> dict[str, float]:
+    """The raw rows the rollups stand for (`--raw`, or `--reuse --raw` on a database
+    loaded without them)."""
+    t = time.perf_counter()
+    timings: dict[str, float] = {}
+    if engine.dialect.name == "postgresql":
         timings.update(insert_raw_copy(engine, n))
-        with engine.begin() as conn:  # the rollups stand for these events: nothing to fold
-            conn.execute(text("UPDATE metric_cursor SET last_event_id = :n"), {"n": n * 10})
-        timings["raw_insert_s"] = time.perf_counter() - t
-    elif raw:
-        t = time.perf_counter()
+    else:
         timings["raw_rows"] = insert_raw(engine, n)
-        with engine.begin() as conn:  # the rollups stand for these events: nothing to fold
-            conn.execute(text("UPDATE metric_cursor SET last_event_id = :n"), {"n": n * 10})
-        timings["raw_insert_s"] = time.perf_counter() - t
-    if url.startswith("postgresql"):
+    with engine.begin() as conn:  # the rollups stand for these events: nothing to fold
+        conn.execute(text("UPDATE metric_cursor SET last_event_id = :n"), {"n": n * 10})
+    timings["raw_insert_s"] = time.perf_counter() - t
+    return timings
+
+
+def _analyze(engine: Any) -> None:
+    if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    engine.dispose()
-    return timings
 
 
 def insert_raw(engine: Any, n: int) -> int:
@@ -511,6 +521,15 @@ def _summary(db: Database, flt: d.ReportFilter) -> dict[str, Any]:
     return summary_with_trend(db, 1, flt)
 
 
+def _has_raw(url: str) -> bool:
+    engine = make_admin_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT EXISTS (SELECT 1 FROM events)")) is True
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", action="append", choices=["sqlite", "postgres"])
@@ -532,6 +551,12 @@ def main() -> None:
             t = time.perf_counter()
             upgrade(url)  # a database loaded before a data migration (0102) gets it now
             print(kind, {"upgrade_s": round(time.perf_counter() - t, 1)}, flush=True)
+            if args.raw and not _has_raw(url):
+                engine = make_admin_engine(url)
+                added = add_raw(engine, args.conversations)
+                _analyze(engine)
+                engine.dispose()
+                print(kind, {k: round(v, 1) for k, v in added.items()}, flush=True)
         else:
             loaded = load(url, args.conversations, raw=args.raw)
             print(kind, {k: round(v, 1) for k, v in loaded.items()}, flush=True)

@@ -85,3 +85,18 @@ def test_percentiles_and_bins_from_parts_equal_numpy(
     expected = [int(((flat >= a) & (flat < b)).sum()) for a, b in itertools.pairwise(edges)]
     assert dist.bins(edges) == [*expected, int((flat >= edges[-1]).sum())]
     assert dist.n == flat.size
+
+
+def test_twelve_large_month_histograms_give_numpys_percentiles() -> None:
+    """A year of month histograms as large as a busy agent's (thousands of distinct
+    quantized durations each): ranks located on the grid, not by a full merge."""
+    rng = np.random.default_rng(12)
+    months = [[quantize(int(v)) for v in rng.lognormal(13.5, 1.2, 3000)] for _ in range(12)]
+    dist = Distribution.merge([pack(Counter(m)) for m in months])
+    flat = np.array([v for m in months for v in m])
+    for p in (0.5, 0.9, 0.999):
+        assert dist.percentile(p) == pytest.approx(float(np.percentile(flat, p * 100)))
+    assert dist.n == flat.size
+    merged = Counter(flat.tolist())
+    assert dist.values.tolist() == sorted(merged)
+    assert dist.counts.tolist() == [merged[v] for v in sorted(merged)]

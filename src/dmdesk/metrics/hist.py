@@ -81,7 +81,9 @@ class Distribution:
 
     def __init__(self, parts: Sequence[Part]) -> None:
         self.parts = [p for p in parts if p[0].size]
-        self._merged: Part | None = self.parts[0] if len(self.parts) == 1 else None
+        small = len(self.parts) == 1 or sum(v.size for v, _ in self.parts) <= _SMALL_MERGE
+        # One part is its own merge; a few small ones merge faster than ranks are located.
+        self._merged: Part | None = _sum(self.parts) if small else None
         self._grid: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
         self._pieces: dict[int, Part] = {}  # grid interval -> its values, cumulative ranks
         self._n: int | None = None
