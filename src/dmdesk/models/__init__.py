@@ -14,6 +14,7 @@ from dmdesk.models.people import Person as Person  # and the other people tables
 from dmdesk.models.replies import SavedReply as SavedReply  # and the other replies tables
 from dmdesk.models.team import Team, TeamMember
 from dmdesk.models.templates import ChannelTemplate as ChannelTemplate  # WhatsApp templates
+from dmdesk.models.triage_models import TriageModel as TriageModel  # trained in the desk
 from dmdesk.models.user import ApiToken, User, WebSession
 from dmdesk.models.workspace import Workspace
 
