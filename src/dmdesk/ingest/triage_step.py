@@ -46,11 +46,14 @@ class WorkspaceTriageSettings:
 
 
 def make_enricher(
-    engine: TriageEngine, settings: WorkspaceTriageSettings
+    engine: TriageEngine | Callable[[int], TriageEngine], settings: WorkspaceTriageSettings
 ) -> Callable[[Channel, InboundMessage], dict[str, Any] | None]:
+    """`engine` is a fixed engine or a provider: workspace id -> its active engine."""
+    engine_for = (lambda _ws: engine) if isinstance(engine, TriageEngine) else engine
+
     def enrich(channel: Channel, event: InboundMessage) -> dict[str, Any] | None:
         brands, rules = settings.get(channel.workspace_id)
-        verdict = engine.classify(
+        verdict = engine_for(channel.workspace_id).classify(
             event.text,
             attachment_kinds=tuple(a.kind for a in event.attachments),
             brand_names=brands,
