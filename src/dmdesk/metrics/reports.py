@@ -9,7 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, cast, func, null, or_, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from dmdesk.metrics import definitions as d
@@ -360,10 +372,39 @@ def hourly_counts(
     per_channel: bool = False,
 ) -> list[tuple[date, int, int, int]]:
     """(day, hour, channel or 0, count) rows of an hourly metric."""
+    query = select(MetricHourly.day, MetricHourly.hour, MetricHourly.channel_id, MetricHourly.n)
+    query = _where_hourly(query, workspace_id, flt, metric=metric, per_channel=per_channel)
+    return [(r[0], r[1], r[2], r[3]) for r in _rows(session, query)]
+
+
+def weekday_hours(
+    session: Session, workspace_id: int, flt: d.ReportFilter, *, metric: str = d.INBOUND
+) -> list[list[int]]:
+    """`heatmap(hourly_counts(...))` summed by the database: 168 rows instead of one per
+    hour of the period (8,760 for a year, which the dashboard only needs as the grid)."""
+    if session.get_bind().dialect.name == "postgresql":
+        weekday: ColumnElement[Any] = func.extract("isodow", MetricHourly.day)  # Monday 1
+    else:
+        weekday = func.strftime(literal_column("'%w'"), MetricHourly.day)  # Sunday '0'
+    query = select(weekday, MetricHourly.hour, cast(func.sum(MetricHourly.n), BigInteger))
+    query = _where_hourly(query, workspace_id, flt, metric=metric, per_channel=False)
+    grid = [[0] * 24 for _ in range(7)]
+    for day, hour, n in _rows(session, query.group_by(weekday, MetricHourly.hour)):
+        grid[(int(day) + 6) % 7][int(hour)] += int(n)
+    return grid
+
+
+def _where_hourly(
+    query: Select[*Ts],
+    workspace_id: int,
+    flt: d.ReportFilter,
+    *,
+    metric: str,
+    per_channel: bool,
+) -> Select[*Ts]:
     if flt.filter_count > 1 or (per_channel and flt.filter_count and flt.channel_id is None):
         raise TooManyFilters("hourly figures support one filter at a time")
     dims = flt.slice()
-    query = select(MetricHourly.day, MetricHourly.hour, MetricHourly.channel_id, MetricHourly.n)
     for column, value in (
         (MetricHourly.team_id, dims.team_id),
         (MetricHourly.agent_id, dims.agent_id),
@@ -374,13 +415,12 @@ def hourly_counts(
         query = query.where(MetricHourly.channel_id != d.ALL_ID)
     else:
         query = query.where(MetricHourly.channel_id == dims.channel_id)
-    query = query.where(
+    return query.where(
         MetricHourly.workspace_id == workspace_id,
         MetricHourly.metric == metric,
         MetricHourly.day >= flt.start,
         MetricHourly.day <= flt.end,
     )
-    return [(r[0], r[1], r[2], r[3]) for r in _rows(session, query)]
 
 
 def heatmap(rows: Iterable[tuple[date, int, int, int]]) -> list[list[int]]:
