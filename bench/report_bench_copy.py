@@ -7,8 +7,7 @@
 (slow when the machine is busy: it did not finish in 40 minutes at load average 5-6);
 this streams the rows `report_bench --db postgres` loaded (same generator, same seed)
 through a binary server-side cursor into SQLite in key order (2.5-4.5 minutes for 11M
-rows),
-then runs ANALYZE. Not part of the test suite.
+rows), then runs ANALYZE. Not part of the test suite.
 """
 
 from __future__ import annotations
