@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmdesk.bus import EventBus
 from dmdesk.config import Settings
@@ -19,6 +20,10 @@ from dmdesk.live.fanout import RedisFanout
 from dmdesk.live.hub import LiveHub
 from dmdesk.observability import Metrics
 
+if TYPE_CHECKING:
+    from dmdesk.triage.retrain import Retrainer
+    from dmdesk.triage.store import EngineProvider
+
 
 @dataclass
 class Services:
@@ -32,6 +37,8 @@ class Services:
     outbox: OutboxWorker
     receiver: Receiver
     metrics: Metrics
+    triage_engines: EngineProvider
+    triage_trainer: Retrainer
     clock: Clock = field(default=utcnow)
     fanout: RedisFanout | None = None
     started: bool = False
@@ -91,7 +98,10 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
         on_enqueued=pipeline.wake,
         count=metrics.count_webhook,
     )
+    engines = _install_triage(pipeline, bus, db)
     _install_capabilities(pipeline, bus, db, clock)
+    from dmdesk.triage.retrain import Retrainer
+
     return Services(
         settings=settings,
         db=db,
@@ -103,14 +113,15 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
         outbox=outbox,
         receiver=receiver,
         metrics=metrics,
+        triage_engines=engines,
+        triage_trainer=Retrainer(db, engines, clock),
         clock=clock,
         fanout=fanout,
     )
 
 
 def _install_capabilities(pipeline: Pipeline, bus: EventBus, db: Database, clock: Clock) -> None:
-    """Capabilities (triage, routing, rules...) hook into the pipeline and the bus here."""
-    _install_triage(pipeline, bus, db)
+    """Capabilities (routing, rules...) hook into the pipeline and the bus here (triage first)."""
     from dmdesk.actions.webhooks_out import install as install_people
 
     install_people(pipeline.message_hooks, bus, db, clock)
@@ -167,11 +178,14 @@ def package_path(*parts: str) -> Path:
     return Path(__file__).parent.joinpath(*parts)
 
 
-def _install_triage(pipeline: Pipeline, bus: EventBus, db: Database) -> None:
+def _install_triage(pipeline: Pipeline, bus: EventBus, db: Database) -> EngineProvider:
     from dmdesk.ingest.triage_step import WorkspaceTriageSettings, apply_hook, make_enricher
-    from dmdesk.triage.engine import TriageEngine
+    from dmdesk.triage.store import EngineProvider
 
     settings = WorkspaceTriageSettings(db)
     bus.subscribe("workspace.*", lambda _e: settings.invalidate())
-    pipeline.enrichers.append(make_enricher(TriageEngine.load(), settings))
+    engines = EngineProvider(db)
+    bus.subscribe("triage.*", lambda _e: engines.refresh())
+    pipeline.enrichers.append(make_enricher(engines.get, settings))
     pipeline.message_hooks.insert(0, apply_hook)
+    return engines
