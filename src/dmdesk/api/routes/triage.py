@@ -1,9 +1,9 @@
 """Triage: a conversation's verdict and spam / not-spam marks, the workspace's keyword rules
-(read, replace, try on a sample) and the agents' corrections as labelled examples."""
+(read, replace, try on a sample), the agents' corrections as labelled examples, and the
+models trained from them (train in the background, list, activate / roll back)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from fastapi import APIRouter
@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session
 from dmdesk.access import access_conversation, require_role
 from dmdesk.actions import triage as triage_actions
 from dmdesk.actions.conversations import HUMAN_KEY
+from dmdesk.actions.triage_models import do_activate_triage_model
 from dmdesk.api.deps import CallerDep, ServicesDep
 from dmdesk.domain.enums import Role
 from dmdesk.models import Workspace
 from dmdesk.queries.triage_corrections import correction_examples
+from dmdesk.services import Services
 from dmdesk.triage.engine import TriageEngine
 from dmdesk.triage.rules import rule_from_dict
+from dmdesk.triage.store import list_models
 
 router = APIRouter(tags=["triage"])
 PRECEDENCE = (
@@ -51,10 +54,9 @@ class SpamIn(BaseModel):
     category: str | None = Field(default=None, description="Where 'not spam' goes (general)")
 
 
-@cache
-def engine() -> TriageEngine:
-    """The shipped model, loaded once per process."""
-    return TriageEngine.load()
+def engine(services: Services, workspace_id: int) -> TriageEngine:
+    """The workspace's active model (the shipped one until a trained version is activated)."""
+    return services.triage_engines.get(workspace_id)
 
 
 @router.get("/triage/rules")
@@ -88,7 +90,7 @@ def try_rules(body: TryIn, services: ServicesDep, caller: CallerDep) -> dict[str
         stored = triage_actions.triage_rules(s, ws_id)
     raw = stored if body.rules is None else [r.model_dump() for r in body.rules]
     rules = [rule_from_dict(triage_actions.clean_rule(r)) for r in raw]
-    verdict = engine().classify(body.text, brand_names=brands, rules=rules)
+    verdict = engine(services, ws_id).classify(body.text, brand_names=brands, rules=rules)
     return verdict.to_json()
 
 
@@ -137,3 +139,43 @@ def corrections(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
     with services.db.session() as s:
         rows = correction_examples(s, caller.user.workspace_id)
     return {"items": [c.to_json() for c in rows], "n": len(rows)}
+
+
+def _models_state(services: Services, workspace_id: int) -> dict[str, Any]:
+    with services.db.session() as s:
+        versions = list_models(s, workspace_id)
+    active = next((v["version"] for v in versions if v["active"]), 0)
+    return {
+        "active_version": active,
+        "active_model": engine(services, workspace_id).version,
+        "training": services.triage_trainer.state(workspace_id).to_json(),
+        "uses_shared_sets": services.triage_trainer.use_shared,
+        "items": versions,
+    }
+
+
+@router.get("/triage/models")
+def models(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    """Kept versions (newest first), the active one (0: shipped) and this instance's training."""
+    return _models_state(services, caller.user.workspace_id)
+
+
+@router.post("/triage/models", status_code=202)
+def train_model(services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    """Admins: train with the corrections in the background; the result becomes active."""
+    require_role(caller.user, Role.ADMIN)
+    ws = caller.user.workspace_id
+    services.triage_trainer.start(workspace_id=ws, actor_id=caller.user.id)
+    return _models_state(services, ws)
+
+
+@router.post("/triage/models/{version}/activate")
+def activate_model(version: int, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    """Admins: make a kept version active (roll back); version 0 is the shipped model."""
+    ws = caller.user.workspace_id
+    services.db.write(
+        lambda s: do_activate_triage_model(
+            s, workspace_id=ws, actor=caller.user, version=version, at=services.clock()
+        )
+    )
+    return _models_state(services, ws)

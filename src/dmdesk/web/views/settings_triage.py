@@ -1,18 +1,20 @@
 """Settings: the workspace's triage keyword rules (list, add, edit, delete, reorder; admins
-write), how they rank against spam and the model, a "try it" box, and the corrections count."""
+write), how they rank against spam and the model, a "try it" box, the corrections, and the
+models trained from them (retrain in the background, history, activate / roll back)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dmdesk.access import require_role
 from dmdesk.actions import triage as triage_actions
+from dmdesk.actions.triage_models import KEEP_VERSIONS, do_activate_triage_model
 from dmdesk.auth import Caller
 from dmdesk.domain.enums import Category, Priority, Role
 from dmdesk.domain.errors import DomainError, Invalid
@@ -21,6 +23,7 @@ from dmdesk.queries.triage_corrections import correction_counts
 from dmdesk.services import Services
 from dmdesk.triage.engine import TriageEngine
 from dmdesk.triage.rules import rule_from_dict
+from dmdesk.triage.store import list_models
 from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
@@ -31,10 +34,9 @@ Text = Annotated[str, Form()]
 MAX_SAMPLE = 5000
 
 
-@cache
-def engine() -> TriageEngine:
-    """The shipped model, loaded once per process."""
-    return TriageEngine.load()
+def engine(services: Services, workspace_id: int) -> TriageEngine:
+    """The workspace's active model (the shipped one until a trained version is activated)."""
+    return services.triage_engines.get(workspace_id)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def _page(
     with services.db.session() as s:
         rules = triage_actions.triage_rules(s, ws)
         counts = correction_counts(s, ws)
+        versions = list_models(s, ws)
     return render(
         request,
         "settings/triage.html",
@@ -76,6 +79,12 @@ def _page(
         failed=failed,
         sample=sample,
         result=result,
+        versions=versions,
+        active_version=next((v["version"] for v in versions if v["active"]), 0),
+        active_model=engine(services, ws).version,
+        training=services.triage_trainer.state(ws),
+        uses_shared=services.triage_trainer.use_shared,
+        keep=KEEP_VERSIONS,
     )
 
 
@@ -210,5 +219,36 @@ def try_sample(
     with services.db.session() as s:
         brands = tuple(s.get_one(Workspace, ws).brand_names)
         rules = [rule_from_dict(r) for r in triage_actions.triage_rules(s, ws)]
-    result = engine().classify(text, brand_names=brands, rules=rules).to_json()
+    result = engine(services, ws).classify(text, brand_names=brands, rules=rules).to_json()
     return _page(request, caller, services, sample=text, result=result)
+
+
+@router.post(PAGE + "/models/train")
+def train_model(request: Request, caller: FormCaller, services: ServicesDep) -> Response:
+    """Admins: retrain with the corrections in the background; the page shows the progress."""
+    try:
+        require_role(caller.user, Role.ADMIN)
+        services.triage_trainer.start(
+            workspace_id=caller.user.workspace_id, actor_id=caller.user.id
+        )
+    except DomainError as exc:
+        return _page(request, caller, services, status_code=exc.status, note=exc.message)
+    return RedirectResponse(f"{PAGE}?note=Training+started#models-h", status_code=303)
+
+
+@router.post(PAGE + "/models/activate")
+def activate_model(
+    request: Request, caller: FormCaller, services: ServicesDep, version: Text = ""
+) -> Response:
+    """Admins: make a kept version the active model (0: back to the shipped model)."""
+    if not version.isdigit():
+        return _page(request, caller, services, status_code=400, note="Choose a version")
+    ws, user = caller.user.workspace_id, caller.user
+    return _write(
+        request,
+        caller,
+        services,
+        lambda s: do_activate_triage_model(
+            s, workspace_id=ws, actor=user, version=int(version), at=services.clock()
+        ),
+    )
