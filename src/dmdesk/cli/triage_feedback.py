@@ -1,11 +1,12 @@
 """`dmdesk triage rules list|add|remove` (workspace keyword rules) and
-`dmdesk triage corrections export|train` (agents' corrections as training data)."""
+`dmdesk triage corrections export|train` (agents' corrections as training data) and
+`dmdesk triage models list|activate` (the versions trained in the desk)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 rules_app = typer.Typer(help="Workspace keyword rules (beat the model; spam beats them).")
 corrections_app = typer.Typer(help="Agents' corrections: export them, train with them.")
+models_app = typer.Typer(help="Triage models trained in the desk: list, activate (roll back).")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON")]
 WorkspaceOpt = Annotated[str | None, typer.Option(help="Workspace slug (default: the first)")]
 RequiredWorkspace = Annotated[str, typer.Option(help="Workspace slug")]
@@ -26,6 +28,7 @@ RequiredWorkspace = Annotated[str, typer.Option(help="Workspace slug")]
 def mount(triage_app: typer.Typer) -> None:
     triage_app.add_typer(rules_app, name="rules")
     triage_app.add_typer(corrections_app, name="corrections")
+    triage_app.add_typer(models_app, name="models")
 
 
 def _workspace_id(s: Session, slug: str | None) -> int:
@@ -147,31 +150,118 @@ def corrections_export(
 @corrections_app.command("train")
 def corrections_train(
     workspace: RequiredWorkspace,
-    out: Annotated[Path | None, typer.Option(help="Artefact folder (default: shipped)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the artefact to this folder instead of the database")
+    ] = None,
     shared: Annotated[bool, typer.Option(help="Also use the permissive shared sets")] = True,
+    activate: Annotated[bool, typer.Option(help="Make the stored version active")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train the triage models with the workspace's corrections on top of the usual data."""
+    """Train the triage models with the workspace's corrections on top of the usual data.
+
+    By default the result is stored in the database as the workspace's next version and
+    activated: every running desk picks it up within seconds, no restart.
+    """
+    import tempfile
+
     from rich.progress import Progress
 
-    from dmdesk.triage import training
-    from dmdesk.triage.datasets import Example
+    from dmdesk.triage import retrain
 
-    rows = _corrections(workspace)
+    settings = load_settings()
+    db = open_db(settings)
+    try:
+        with db.session() as s:
+            ws = _workspace_id(s, workspace)
+        rows = retrain.corrections_of(db, ws)
+    finally:
+        db.close()
     if not rows:
         fail("no corrections to learn from yet")
-    config = training.TrainConfig(
-        corrections=tuple(Example(c.text, c.label, "correction") for c in rows),
-        use_shared=shared,
+    with tempfile.TemporaryDirectory(prefix="dmdesk-train-") as tmp:
+        target = out or Path(tmp)
+        target.mkdir(parents=True, exist_ok=True)
+        with Progress(console=console, disable=as_json) as progress:
+            task = progress.add_task("training", total=3)
+            meta = retrain.train_with_corrections(
+                rows,
+                out=target,
+                use_shared=shared,
+                progress=lambda msg: progress.update(task, description=msg, advance=1),
+            )
+        stored = None if out else _store(ws, target, meta, activate=activate)
+    summary = {"corrections": len(rows), "out": str(out) if out else None, **meta}
+    if stored is not None:
+        summary["stored_version"] = stored["version"]
+        summary["active"] = stored["active"]
+    where = str(out) if out else f"database version {summary.get('stored_version')}"
+    emit(summary, as_json=as_json, human=f"trained with {len(rows)} corrections: {where}")
+
+
+def _store(ws: int, folder: Path, meta: dict[str, Any], *, activate: bool) -> dict[str, Any]:
+    from dmdesk.actions.triage_models import do_save_triage_model
+    from dmdesk.domain.clock import utcnow
+    from dmdesk.triage.store import pack
+
+    blob = pack(folder)
+    return write(
+        load_settings(),
+        lambda s: do_save_triage_model(
+            s,
+            workspace_id=ws,
+            actor=None,
+            artefact=blob,
+            meta=meta,
+            at=utcnow(),
+            activate=activate,
+        ),
     )
-    target = out or training.MODEL_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    with Progress(console=console, disable=as_json) as progress:
-        task = progress.add_task("training", total=3)
-        meta = training.train(
-            config,
-            out=target,
-            progress=lambda msg: progress.update(task, description=msg, advance=1),
+
+
+@models_app.command("list")
+def models_list(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """The workspace's kept versions, newest first; version 0 is the shipped model."""
+    from rich.table import Table
+
+    from dmdesk.triage.store import list_models
+
+    db = open_db(load_settings())
+    try:
+        with db.session() as s:
+            versions = list_models(s, _workspace_id(s, workspace))
+    finally:
+        db.close()
+    if as_json:
+        typer.echo(json.dumps(versions, ensure_ascii=False))
+        return
+    table = Table("version", "trained at", "corrections", "model", "active")
+    for v in versions:
+        meta = v["meta"]
+        table.add_row(
+            str(v["version"]),
+            v["trained_at"],
+            str(meta.get("corrections", "")),
+            str(meta.get("version", "")),
+            "yes" if v["active"] else "",
         )
-    summary = {"corrections": len(rows), "out": str(target), **meta}
-    emit(summary, as_json=as_json, human=f"trained with {len(rows)} corrections: {meta['version']}")
+    active = any(v["active"] for v in versions)
+    console.print(table if versions else "no trained versions")
+    console.print("active: " + ("the version marked yes" if active else "the shipped model"))
+
+
+@models_app.command("activate")
+def models_activate(
+    version: Annotated[int, typer.Argument(help="A kept version; 0 = the shipped model")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Make a kept version the active model (roll back); running desks follow within seconds."""
+    from dmdesk.actions.triage_models import do_activate_triage_model
+    from dmdesk.domain.clock import utcnow
+
+    write(
+        load_settings(),
+        lambda s: do_activate_triage_model(
+            s, workspace_id=_workspace_id(s, workspace), actor=None, version=version, at=utcnow()
+        ),
+    )
+    console.print(f"active triage model: {'shipped' if version == 0 else f'version {version}'}")
