@@ -61,9 +61,7 @@ def record_event(
         "data": data or {},
     }
     # Core insert: the event log is append-only and hot; the ORM's unit of work is overhead here.
-    # A Core statement is not autoflushed: flush pending changes first, as before.
-    if session.autoflush:
-        session.flush()
+    # Session.execute autoflushes Core statements too, so pending changes land first.
     event_id = session.execute(_insert_event(), values).scalar_one()
     row = Event(id=event_id, **values)
     session.info.setdefault(PENDING_KEY, []).append(
