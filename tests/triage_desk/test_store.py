@@ -137,3 +137,38 @@ def test_a_broken_blob_falls_back_to_the_shipped_model(desk: Services, seeded: S
     save(desk, seeded.workspace_id, b"not a zip")
     engine = desk.triage_engines.get(seeded.workspace_id)
     assert engine is desk.triage_engines.shipped()
+
+
+def test_two_instances_activating_at_once_leave_one_active(
+    two_desks: tuple[Services, Services], parka_artefact: Path
+) -> None:
+    """On PostgreSQL each UPDATE sees only the rows its snapshot found: without the lock on
+    the workspace, B's activation would not see A's uncommitted one and both would stay."""
+    import threading
+    import time
+
+    a, b = two_desks
+    ws = seed_workspace(a, slug="race", secret="x").workspace_id
+    blob = pack(parka_artefact)
+    first, second = save(a, ws, blob, activate=False), save(a, ws, blob, activate=False)
+    inside, release = threading.Event(), threading.Event()
+
+    def held_open(s: Any) -> None:
+        do_activate_triage_model(s, workspace_id=ws, actor=None, version=first, at=a.clock())
+        inside.set()
+        assert release.wait(10)
+
+    holder = threading.Thread(target=a.db.write, args=(held_open,))
+    holder.start()
+    assert inside.wait(10)
+    other = threading.Thread(target=activate, args=(b, ws, second))
+    other.start()
+    time.sleep(0.3)  # let B reach its statements while A's transaction is still open
+    release.set()
+    holder.join(10)
+    other.join(10)
+    with a.db.session() as s:
+        active = s.scalars(
+            select(TriageModel.version).where(TriageModel.workspace_id == ws, TriageModel.active)
+        ).all()
+    assert active == [second]

@@ -13,7 +13,7 @@ from dmdesk.access import require_role
 from dmdesk.db.events import record_event
 from dmdesk.domain.enums import Role
 from dmdesk.domain.errors import NotFound
-from dmdesk.models import TriageModel, User
+from dmdesk.models import TriageModel, User, Workspace
 
 TRAINED_EVENT = "triage.model_trained"
 ACTIVATED_EVENT = "triage.model_activated"
@@ -53,6 +53,13 @@ def _event(
         actor_id=actor.id if actor else None,
         data=data,
     )
+
+
+def _lock_models(session: Session, workspace_id: int) -> None:
+    """Serialise model changes per workspace: two instances saving or activating at once on
+    PostgreSQL would otherwise both pick the next version number, or leave two rows active
+    (each UPDATE only sees the rows its own snapshot found). SQLite's writer serialises anyway."""
+    session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
 
 
 def _set_active(session: Session, *, workspace_id: int, version: int) -> None:
@@ -98,6 +105,7 @@ def do_save_triage_model(
 ) -> dict[str, Any]:
     """Store a trained artefact as the workspace's next version (and make it the active one)."""
     _check_actor(actor, workspace_id)
+    _lock_models(session, workspace_id)
     last = session.scalar(
         select(func.max(TriageModel.version)).where(TriageModel.workspace_id == workspace_id)
     )
@@ -143,6 +151,7 @@ def do_activate_triage_model(
 ) -> int:
     """Make a kept version the active one; version 0 goes back to the shipped model."""
     _check_actor(actor, workspace_id)
+    _lock_models(session, workspace_id)
     if version != SHIPPED:
         found = session.scalar(
             select(TriageModel.id).where(
