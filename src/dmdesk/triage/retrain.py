@@ -4,11 +4,13 @@ in a background thread, scored before/after, stored as the next version and acti
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -167,13 +169,16 @@ class Retrainer:
     ) -> int:
         before = self._engines.get(workspace_id)
         with tempfile.TemporaryDirectory(prefix="dmdesk-train-") as tmp:
-            meta = train_with_corrections(
-                examples,
-                out=Path(tmp),
-                use_shared=self.use_shared,
-                before=before,
-                progress=lambda msg: self._update(workspace_id, step=msg),
-            )
+            # ~25 CPU-seconds of fitting in a child process: in a thread it would hold the
+            # GIL against this instance's webhooks and pages for as long.
+            self._update(workspace_id, step="fitting the models (in a separate process)")
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                meta = pool.submit(
+                    train_with_corrections, examples, out=Path(tmp), use_shared=self.use_shared
+                ).result()
+            self._update(workspace_id, step="scoring before and after")
+            meta["figures"] = figures(before, TriageEngine.load(Path(tmp)), examples)
             blob = pack(Path(tmp))
         self._update(workspace_id, step="saving")
 
