@@ -21,10 +21,14 @@ START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 _ids = itertools.count(1)
 
 
+def frozen_desk(db_url: str) -> Services:
+    """Services with a frozen clock and no background threads: the bus runs inline."""
+    return build_services(make_settings(db_url), clock=FrozenClock(START))
+
+
 @pytest.fixture
 def svc(db_url: str) -> Iterator[Services]:
-    """Services with a frozen clock and no background threads: the bus runs inline."""
-    services = build_services(make_settings(db_url), clock=FrozenClock(START))
+    services = frozen_desk(db_url)
     yield services
     services.stop()
 

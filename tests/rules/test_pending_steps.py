@@ -17,14 +17,13 @@ from dmdesk.actions.faq import do_import_faq_csv
 from dmdesk.actions.governance import do_update_reply_settings
 from dmdesk.actions.inbound_queue import do_enqueue_delivery
 from dmdesk.actions.keyword_flows import do_create_keyword_flow
-from dmdesk.domain.clock import FrozenClock
 from dmdesk.domain.inbound import ContactRef, InboundMessage
 from dmdesk.models import Conversation, Event
 from dmdesk.models.replies import CsatSurvey, DueJob, FlowSession, ReplySettings
 from dmdesk.rules.hooks import Pending, pending
-from dmdesk.services import Services, build_services
-from tests.automation.kit import START, inbound, outbound_texts, user
-from tests.conftest import Seeded, make_settings
+from dmdesk.services import Services
+from tests.automation.kit import START, frozen_desk, inbound, outbound_texts, user
+from tests.conftest import Seeded
 
 _ids = itertools.count(1)
 
@@ -32,7 +31,7 @@ _ids = itertools.count(1)
 @pytest.fixture
 def other(db_url: str) -> Iterator[Services]:
     """A second desk on the same database (as a second instance would be)."""
-    services = build_services(make_settings(db_url), clock=FrozenClock(START))
+    services = frozen_desk(db_url)
     yield services
     services.stop()
 

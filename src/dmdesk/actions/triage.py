@@ -182,7 +182,7 @@ def _index(rules: Sequence[Mapping[str, Any]], name: str) -> int:
     raise NotFound(f"no rule named {name!r}")
 
 
-def _check_actor(actor: User | None, workspace_id: int) -> None:
+def check_admin_actor(actor: User | None, workspace_id: int) -> None:
     """A person must be an admin of the workspace; no actor is the operator (the CLI)."""
     if actor is None:
         return
@@ -200,7 +200,7 @@ def _save(
     at: datetime,
     change: str,
 ) -> list[dict[str, Any]]:
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     names = [r["name"].casefold() for r in rules]
     if len(set(names)) != len(names):
         raise Invalid("two rules have the same name; names must be unique", field="name")
@@ -231,7 +231,7 @@ def do_set_triage_rules(
     at: datetime,
 ) -> list[dict[str, Any]]:
     """Replace every rule (the API's PUT); the order given is the precedence."""
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     cleaned = [clean_rule(r) for r in rules]
     return _save(
         session, workspace_id=workspace_id, actor=actor, rules=cleaned, at=at, change="replaced"
@@ -246,7 +246,7 @@ def do_add_triage_rule(
     rule: Mapping[str, Any],
     at: datetime,
 ) -> dict[str, Any]:
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     cleaned = clean_rule(rule)
     rules = [*triage_rules(session, workspace_id), cleaned]
     _save(session, workspace_id=workspace_id, actor=actor, rules=rules, at=at, change="added")
@@ -262,7 +262,7 @@ def do_update_triage_rule(
     rule: Mapping[str, Any],
     at: datetime,
 ) -> dict[str, Any]:
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     rules = triage_rules(session, workspace_id)
     index = _index(rules, name)
     cleaned = clean_rule(rule)
@@ -274,7 +274,7 @@ def do_update_triage_rule(
 def do_delete_triage_rule(
     session: Session, *, workspace_id: int, actor: User | None, name: str, at: datetime
 ) -> None:
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     rules = triage_rules(session, workspace_id)
     del rules[_index(rules, name)]
     _save(session, workspace_id=workspace_id, actor=actor, rules=rules, at=at, change="deleted")
@@ -290,7 +290,7 @@ def do_move_triage_rule(
     at: datetime,
 ) -> list[dict[str, Any]]:
     """Move a rule up (negative offset) or down; precedence is the list order."""
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     rules = triage_rules(session, workspace_id)
     i = _index(rules, name)
     j = max(0, min(len(rules) - 1, i + offset))

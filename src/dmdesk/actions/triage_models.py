@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from dmdesk.access import require_role
+from dmdesk.actions.triage import check_admin_actor
 from dmdesk.db.events import record_event
-from dmdesk.domain.enums import Role
 from dmdesk.domain.errors import NotFound
 from dmdesk.models import TriageModel, User, Workspace
 
@@ -19,15 +18,6 @@ TRAINED_EVENT = "triage.model_trained"
 ACTIVATED_EVENT = "triage.model_activated"
 KEEP_VERSIONS = 5
 SHIPPED = 0  # "version 0" is the model shipped inside the package
-
-
-def _check_actor(actor: User | None, workspace_id: int) -> None:
-    """A person must be an admin of the workspace; no actor is the operator (the CLI)."""
-    if actor is None:
-        return
-    if actor.workspace_id != workspace_id:
-        raise NotFound("workspace not found")
-    require_role(actor, Role.ADMIN)
 
 
 def summary(row: TriageModel) -> dict[str, Any]:
@@ -104,7 +94,7 @@ def do_save_triage_model(
     activate: bool = True,
 ) -> dict[str, Any]:
     """Store a trained artefact as the workspace's next version (and make it the active one)."""
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     _lock_models(session, workspace_id)
     last = session.scalar(
         select(func.max(TriageModel.version)).where(TriageModel.workspace_id == workspace_id)
@@ -150,7 +140,7 @@ def do_activate_triage_model(
     session: Session, *, workspace_id: int, actor: User | None, version: int, at: datetime
 ) -> int:
     """Make a kept version the active one; version 0 goes back to the shipped model."""
-    _check_actor(actor, workspace_id)
+    check_admin_actor(actor, workspace_id)
     _lock_models(session, workspace_id)
     if version != SHIPPED:
         found = session.scalar(
