@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_json: bool = Field(default=True, description="Structured JSON log lines")
     session_days: int = Field(default=14, description="How long a browser login lasts")
+    triage_recheck_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often an instance re-checks which retrained triage model is active",
+    )
     cookie_secure: bool = Field(default=False, description="Set Secure on cookies (behind HTTPS)")
     demo_traffic_per_min: float = Field(
         default=6.0, description="Simulated DMs a minute that `dmdesk demo-traffic` posts"

@@ -98,7 +98,7 @@ def build_services(settings: Settings, *, clock: Clock = utcnow) -> Services:
         on_enqueued=pipeline.wake,
         count=metrics.count_webhook,
     )
-    engines = _install_triage(pipeline, bus, db)
+    engines = _install_triage(pipeline, bus, db, recheck=settings.triage_recheck_seconds)
     _install_capabilities(pipeline, bus, db, clock)
     from dmdesk.triage.retrain import Retrainer
 
@@ -178,13 +178,15 @@ def package_path(*parts: str) -> Path:
     return Path(__file__).parent.joinpath(*parts)
 
 
-def _install_triage(pipeline: Pipeline, bus: EventBus, db: Database) -> EngineProvider:
+def _install_triage(
+    pipeline: Pipeline, bus: EventBus, db: Database, *, recheck: float
+) -> EngineProvider:
     from dmdesk.ingest.triage_step import WorkspaceTriageSettings, apply_hook, make_enricher
     from dmdesk.triage.store import EngineProvider
 
     settings = WorkspaceTriageSettings(db)
     bus.subscribe("workspace.*", lambda _e: settings.invalidate())
-    engines = EngineProvider(db)
+    engines = EngineProvider(db, interval=recheck)
     bus.subscribe("triage.*", lambda _e: engines.refresh())
     pipeline.enrichers.append(make_enricher(engines.get, settings))
     pipeline.message_hooks.insert(0, apply_hook)

@@ -172,3 +172,17 @@ def test_two_instances_activating_at_once_leave_one_active(
             select(TriageModel.version).where(TriageModel.workspace_id == ws, TriageModel.active)
         ).all()
     assert active == [second]
+
+
+def test_the_recheck_interval_is_a_setting(tmp_path: Path) -> None:
+    from dmdesk.services import build_services
+    from tests.conftest import make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'd.db'}").model_copy(
+        update={"triage_recheck_seconds": 42.0}
+    )
+    svc = build_services(settings)
+    try:
+        assert svc.triage_engines.interval == 42.0
+    finally:
+        svc.stop()
