@@ -4,6 +4,7 @@ it (a running desk picks it up without a restart); `dmdesk triage models list|ac
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from dmdesk.services import Services
 from tests.cli.test_triage_feedback import PARKA, PROBE, correct, run, say
@@ -12,7 +13,7 @@ from tests.conftest import seed_workspace
 
 
 def test_train_stores_and_activates_then_roll_back(
-    sqlite_url: str, sqlite_services: Services
+    sqlite_url: str, sqlite_services: Services, tmp_path: Path
 ) -> None:
     desk = sqlite_services
     desk.triage_engines.interval = 0
@@ -31,6 +32,30 @@ def test_train_stores_and_activates_then_roll_back(
     assert [(v["version"], v["active"], v["meta"]["corrections"]) for v in listed] == [
         (1, True, len(PARKA))
     ]
+    probe = tmp_path / "probe.jsonl"
+    probe.write_text(json.dumps({"text": PROBE, "label": "collaboration"}) + "\n")
+    scores = {
+        version: json.loads(
+            run(
+                sqlite_url,
+                "triage",
+                "eval",
+                "--data",
+                str(probe),
+                "--model-version",
+                version,
+                "--workspace",
+                "acme",
+                "--json",
+            ).stdout
+        )["accuracy"]
+        for version in ("0", "1")
+    }
+    assert scores == {"0": 0.0, "1": 1.0}, "eval scores a stored version against the shipped one"
+    absent = run(sqlite_url, "triage", "eval", "--data", str(probe), "--model-version", "7",
+                 check=False)  # fmt: skip
+    assert absent.returncode != 0
+    assert "no triage model version 7" in absent.stderr
     run(sqlite_url, "triage", "models", "activate", "0")
     assert desk.triage_engines.get(seeded.workspace_id).classify(PROBE).category != "collaboration"
     missing = run(sqlite_url, "triage", "models", "activate", "3", check=False)

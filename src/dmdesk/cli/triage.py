@@ -96,10 +96,24 @@ def eval_(
         str, typer.Option(help="category|spam|complaint|sentiment|language")
     ] = "category",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
+    model_version: Annotated[
+        int | None,
+        typer.Option(help="A version trained in the desk (`triage models list`); 0 = shipped"),
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace of --model-version (default: the first)")
+    ] = None,
 ) -> None:
     """Evaluate on a labelled file, a shared suite, or (default) the seed held-out split."""
     from dmdesk.triage import datasets, evalsets, evaluation, pii_eval
     from dmdesk.triage.engine import TriageEngine
+
+    if model_version is None:
+        engine = TriageEngine.load()
+    else:
+        from dmdesk.cli.triage_feedback import stored_engine
+
+        engine = stored_engine(workspace, model_version)
 
     if suite == "pii" and data is None:
         root = datasets.shared_data_dir()
@@ -109,7 +123,7 @@ def eval_(
         return
     examples = _examples(data, suite, text_col=text_col, label_col=label_col)
     report = evaluation.evaluate(
-        TriageEngine.load(), examples, task=task, label_map=evaluation.parse_map(map_ or [])
+        engine, examples, task=task, label_map=evaluation.parse_map(map_ or [])
     )
     if as_json:
         typer.echo(json.dumps(report.to_json()))

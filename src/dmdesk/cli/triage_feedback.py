@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from dmdesk.queries.triage_corrections import Correction
+    from dmdesk.triage.engine import TriageEngine
 
 rules_app = typer.Typer(help="Workspace keyword rules (beat the model; spam beats them).")
 corrections_app = typer.Typer(help="Agents' corrections: export them, train with them.")
@@ -265,3 +266,29 @@ def models_activate(
         ),
     )
     console.print(f"active triage model: {'shipped' if version == 0 else f'version {version}'}")
+
+
+def stored_engine(workspace: str | None, version: int) -> TriageEngine:
+    """A kept version of the workspace's desk-trained model (0: the shipped one), for `eval`."""
+    from sqlalchemy import select
+
+    from dmdesk.models import TriageModel
+    from dmdesk.triage.engine import TriageEngine
+    from dmdesk.triage.store import load_model
+
+    if version == 0:
+        return TriageEngine.load()
+    db = open_db(load_settings())
+    try:
+        with db.session() as s:
+            ws = _workspace_id(s, workspace)
+            model_id = s.scalar(
+                select(TriageModel.id).where(
+                    TriageModel.workspace_id == ws, TriageModel.version == version
+                )
+            )
+            if model_id is None:
+                fail(f"no triage model version {version} (see `dmdesk triage models list`)")
+            return load_model(s, int(model_id))
+    finally:
+        db.close()
