@@ -113,3 +113,40 @@ def test_not_spam_and_mark_spam_by_keyboard(live_server: LiveServer, browser: An
     page.keyboard.press("!")
     page.wait_for_selector("#triage-spam-toggle:has-text('Mark spam')")
     assert category(live_server.services, conv) == "general", "! is the spam / not-spam key"
+
+
+def test_admin_retrains_from_the_page_and_rolls_back(
+    live_server: LiveServer, browser: Any, tmp_path: Any
+) -> None:
+    """Corrections -> Retrain -> the page follows the training to the new active version,
+    axe-clean; then Go back to the shipped model."""
+    from tests.browser.conftest import screenshot_path
+    from tests.cli.test_triage_feedback import PARKA, PROBE, correct, say
+
+    services = live_server.services
+    services.triage_trainer.use_shared = False  # seed + corrections: a few CPU-seconds
+    services.triage_engines.interval = 0
+    seeded = seed_workspace(services)
+    for i, text in enumerate(PARKA):
+        correct(services, seeded, say(services, seeded, f"p{i}", text), "collaboration")
+    assert services.triage_engines.get(seeded.workspace_id).classify(PROBE).category != (
+        "collaboration"
+    )
+    base = live_server.url
+    page = log_in(browser, base, "admin@acme.test", bypass_csp=True)
+    page.goto(f"{base}/settings/triage")
+    page.click(f"text=Retrain with {len(PARKA)} corrections")
+    page.wait_for_selector("#training-state p.ok", timeout=120_000)  # the page reloads itself
+    assert "Trained version 1" in page.inner_text("#training-state")
+    assert page.locator(".models-table tr[aria-current='true'] th").inner_text().startswith("1")
+    assert services.triage_engines.get(seeded.workspace_id).classify(PROBE).category == (
+        "collaboration"
+    )
+    page.screenshot(path=str(screenshot_path("triage-retrain.png", tmp_path)), full_page=True)
+    assert _violations(page, _axe_source()) == []
+    page.click("text=Go back to the shipped model")
+    page.wait_for_selector("p.ok")
+    assert "the shipped model" in page.inner_text("#models-h + div + p")
+    assert services.triage_engines.get(seeded.workspace_id).classify(PROBE).category != (
+        "collaboration"
+    )
