@@ -1,4 +1,4 @@
-"""Small test helpers: signed generic webhook bodies."""
+"""Small test helpers: signed generic webhook bodies, and posting one to a desk."""
 
 from __future__ import annotations
 
@@ -30,3 +30,13 @@ def generic_body(
 
 def signed(body: bytes, secret: str) -> dict[str, str]:
     return {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)}
+
+
+def post_generic(client: Any, seeded: Any, body: bytes) -> None:
+    """POST a signed generic-webhook body to the seeded channel over HTTP; it must be accepted."""
+    resp = client.post(
+        f"/webhooks/generic/{seeded.channel_id}",
+        content=body,
+        headers=signed(body, seeded.channel_secret),
+    )
+    assert resp.status_code == 200, resp.text

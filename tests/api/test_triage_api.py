@@ -8,7 +8,7 @@ from typing import Any
 
 from dmdesk.services import Services
 from tests.conftest import Seeded
-from tests.helpers import generic_body, signed
+from tests.helpers import generic_body, post_generic
 
 CAMPAIGN = {"name": "summer", "keywords": ["SUNNY24", "summer sale"], "category": "sales"}
 PHISH = "URGENT: your PayPal account is locked, verify now at http://paypa1-secure.xyz/login"
@@ -16,12 +16,7 @@ PHISH = "URGENT: your PayPal account is locked, verify now at http://paypa1-secu
 
 def _ingest(client: Any, services: Services, seeded: Seeded, msg_id: str, text: str) -> int:
     body = generic_body(msg_id, sender=f"u-{msg_id}", text=text)
-    resp = client.post(
-        f"/webhooks/generic/{seeded.channel_id}",
-        content=body,
-        headers=signed(body, seeded.channel_secret),
-    )
-    assert resp.status_code < 300
+    post_generic(client, seeded, body)
     services.pipeline.run_once()
     items = client.get("/api/v1/conversations?view=all", headers=seeded.agent()).json()["items"]
     return int(max(i["id"] for i in items))

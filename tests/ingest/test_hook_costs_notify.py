@@ -15,17 +15,12 @@ from dmdesk.models.ownership import Notification
 from dmdesk.routing.notify import subscribe_notifications
 from dmdesk.services import Services
 from tests.conftest import Seeded
-from tests.helpers import generic_body, signed
+from tests.helpers import generic_body, post_generic
 
 
 def _conversation(client: Any, services: Services, seeded: Seeded) -> Conversation:
     body = generic_body("n1", sender="nina", text="hello")
-    resp = client.post(
-        f"/webhooks/generic/{seeded.channel_id}",
-        content=body,
-        headers=signed(body, seeded.channel_secret),
-    )
-    assert resp.status_code == 200
+    post_generic(client, seeded, body)
     services.pipeline.run_once()
     with services.db.session() as s:
         conv = s.scalars(select(Conversation)).one()

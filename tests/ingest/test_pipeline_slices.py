@@ -10,16 +10,11 @@ from dmdesk.ingest.pipeline import Pipeline, StoredMessage
 from dmdesk.models import Contact, InboundQueueItem, Message
 from dmdesk.services import Services
 from tests.conftest import Seeded
-from tests.helpers import generic_body, signed
+from tests.helpers import generic_body, post_generic
 
 
 def _post(client: Any, seeded: Seeded, body: bytes) -> None:
-    resp = client.post(
-        f"/webhooks/generic/{seeded.channel_id}",
-        content=body,
-        headers=signed(body, seeded.channel_secret),
-    )
-    assert resp.status_code == 200
+    post_generic(client, seeded, body)
 
 
 def _count(services: Services, model: Any, *where: Any) -> int:

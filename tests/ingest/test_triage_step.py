@@ -9,19 +9,14 @@ from sqlalchemy import select
 from dmdesk.models import Conversation, Event
 from dmdesk.services import Services
 from tests.conftest import Seeded
-from tests.helpers import generic_body, signed
+from tests.helpers import generic_body, post_generic
 
 
 def _deliver(
     client: Any, services: Services, seeded: Seeded, msg_id: str, text: str, sender: str
 ) -> Conversation:
     body = generic_body(msg_id, text=text, sender=sender)
-    resp = client.post(
-        f"/webhooks/generic/{seeded.channel_id}",
-        content=body,
-        headers=signed(body, seeded.channel_secret),
-    )
-    assert resp.status_code == 200
+    post_generic(client, seeded, body)
     services.pipeline.run_once()
     with services.db.session() as s:
         conv = s.scalars(select(Conversation).order_by(Conversation.updated_at.desc())).first()

@@ -14,7 +14,7 @@ from dmdesk.services import Services
 from dmdesk.triage.store import list_models
 from tests.cli.test_triage_feedback import PARKA, PROBE, correct, say
 from tests.conftest import Seeded, seed_workspace
-from tests.helpers import generic_body, signed
+from tests.helpers import generic_body, post_generic
 
 
 def test_a_retrain_on_one_instance_reaches_the_other(two_desks: tuple[Services, Services]) -> None:
@@ -42,12 +42,7 @@ def test_a_retrain_on_one_instance_reaches_the_other(two_desks: tuple[Services, 
 def _webhook(client: Any, svc: Services, seeded: Seeded, msg_id: str, text: str) -> Any:
     """A customer's DM through the whole path: webhook, pipeline (triage), stored verdict."""
     body = generic_body(msg_id, sender=f"u-{msg_id}", text=text)
-    resp = client.post(
-        f"/webhooks/generic/{seeded.channel_id}",
-        content=body,
-        headers=signed(body, seeded.channel_secret),
-    )
-    assert resp.status_code < 300
+    post_generic(client, seeded, body)
     assert svc.pipeline.run_once() == 1
     with svc.db.session() as s:
         conv = s.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
