@@ -108,19 +108,18 @@ def eval_(
     from dmdesk.triage import datasets, evalsets, evaluation, pii_eval
     from dmdesk.triage.engine import TriageEngine
 
+    if suite == "pii" and data is None:  # the PII steps need no model
+        root = datasets.shared_data_dir()
+        if root is None:
+            raise typer.BadParameter("shared data folder not found")
+        typer.echo(json.dumps(pii_eval.evaluate_pii(evalsets.presidio(root)), indent=2))
+        return
     if model_version is None:
         engine = TriageEngine.load()
     else:
         from dmdesk.cli.triage_feedback import stored_engine
 
         engine = stored_engine(workspace, model_version)
-
-    if suite == "pii" and data is None:
-        root = datasets.shared_data_dir()
-        if root is None:
-            raise typer.BadParameter("shared data folder not found")
-        typer.echo(json.dumps(pii_eval.evaluate_pii(evalsets.presidio(root)), indent=2))
-        return
     examples = _examples(data, suite, text_col=text_col, label_col=label_col)
     report = evaluation.evaluate(
         engine, examples, task=task, label_map=evaluation.parse_map(map_ or [])

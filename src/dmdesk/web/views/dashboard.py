@@ -195,7 +195,9 @@ BREAKDOWN_TABLES = (
 def _tables(services: Services, ws: int, flt: d.ReportFilter) -> list[dict[str, Any]]:
     """The four breakdowns, each on its own connection at the same time: most of a long
     period's cost is the database reading month histograms, which the threads overlap."""
-    service.refresh(services.db)  # once, so the four do not each check the fold cursor
+    # Fold new events once here: the four threads then find the fold cursor current (one
+    # read each) instead of queueing up to four folds on the single writer.
+    service.refresh(services.db)
 
     def one(by: str) -> tuple[list[dict[str, Any]], dict[Any, str]]:
         return service.breakdown_report(services.db, ws, flt, by=by)
