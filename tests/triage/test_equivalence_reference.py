@@ -21,7 +21,7 @@ from dmdesk.domain.enums import Category, Priority
 from dmdesk.domain.triage import KeywordRule, RuleHit, SpamVerdict, TriageVerdict
 from dmdesk.triage import rules as rules_step
 from dmdesk.triage.category import CategoryGuess, guess_category
-from dmdesk.triage.engine import TriageEngine
+from dmdesk.triage.engine import CATEGORY_SPAM_SHARE, TriageEngine
 from dmdesk.triage.features import LEXICON, analyze
 from dmdesk.triage.language import detect_language
 from dmdesk.triage.links import find_links
@@ -75,6 +75,10 @@ def reference_classify(
     spam_p = 0.0
     if not vec.empty:
         spam_p = float(engine.spam_model.proba(vec)[engine.spam_model.classes.index("spam")])
+        brand_p = float(
+            engine.category_model.proba(vec)[engine.category_model.classes.index("spam")]
+        )
+        spam_p = (1 - CATEGORY_SPAM_SHARE) * spam_p + CATEGORY_SPAM_SHARE * brand_p
     spam = judge_spam(body, model_score=spam_p, links=links, pii=pii, brand_names=brand_names)
     mood = analyse_sentiment(body)
     guess = guess_category(engine.category_model, vec, mood=mood)

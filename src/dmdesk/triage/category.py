@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dmdesk.domain.enums import Category
-from dmdesk.triage.linear import LinearModel, Vector
+from dmdesk.triage.linear import FloatArray, LinearModel, Vector
 from dmdesk.triage.sentiment import Sentiment
 
 MIN_CONFIDENCE = 0.30
@@ -29,8 +29,10 @@ class CategoryGuess:
     reasons: tuple[str, ...]
 
 
-def _ranked(model: LinearModel, vec: Vector) -> tuple[list[tuple[Category, float]], float]:
-    proba = model.proba(vec).tolist()
+def _ranked(
+    model: LinearModel, vec: Vector, proba_array: FloatArray | None
+) -> tuple[list[tuple[Category, float]], float]:
+    proba = (model.proba(vec) if proba_array is None else proba_array).tolist()
     classes = model.classes
     spam_p = proba[classes.index("spam")] if "spam" in classes else 0.0
     rest = max(1e-9, 1.0 - spam_p)
@@ -41,11 +43,14 @@ def _ranked(model: LinearModel, vec: Vector) -> tuple[list[tuple[Category, float
     return ranked, spam_p
 
 
-def guess_category(model: LinearModel, vec: Vector, *, mood: Sentiment) -> CategoryGuess:
-    """Best non-spam class by the model, adjusted by the sentiment guard."""
+def guess_category(
+    model: LinearModel, vec: Vector, *, mood: Sentiment, proba: FloatArray | None = None
+) -> CategoryGuess:
+    """Best non-spam class by the model, adjusted by the sentiment guard. `proba` is the
+    model's output for `vec` when the caller already has it."""
     if vec.empty:
         return CategoryGuess(None, 0.0, 0.0, ())
-    ranked, spam_p = _ranked(model, vec)
+    ranked, spam_p = _ranked(model, vec, proba)
     (best, confidence), (runner_up, second) = ranked[0], ranked[1]
     negative_words = mood.score < 0 and bool(mood.words)
     if best is Category.COMPLAINT and mood.score >= POSITIVE_GUARD and not negative_words:

@@ -13,7 +13,7 @@ from dmdesk.domain.triage import LinkFinding, PiiFinding, SpamVerdict
 from dmdesk.triage.links import BRANDS
 from dmdesk.triage.normalize import fold_confusables
 
-SPAM_THRESHOLD = 0.55
+SPAM_THRESHOLD = 0.5
 _DECEPTIVE = ("lookalike domain", "punycode link", "homoglyph link", "zero-width characters")
 _CREDENTIAL = re.compile(
     r"verify (?:your )?(?:account|identity|details|number|email|apple id|payment)"
@@ -41,16 +41,58 @@ _MASS = re.compile(
     r"|earn \$?\d+|(?<!\d)\d+k? followers (?:in|for)|dm (?:me|us) (?:for|now)"
 )
 
+# every _MASS branch holds one of these (a cheap test that skips most messages)
+_MASS_HINTS = (
+    "dear ",
+    "click",
+    "limited",
+    "act now",
+    "text",
+    "reply",
+    "sub",
+    "f4f",
+    "follow",
+    "check out my",
+    "earn",
+    "dm ",
+)
+
 # bulk promotional SMS: offer terms, opt-out and premium-rate small print, EMI/loan offers
 _PROMO = re.compile(
     r"\b(?:offer|deal|coupon|discount)s? (?:is |are )?valid (?:till|until|upto|up to|for)"
     r"|\bvalid (?:till|upto) \d|\bt ?& ?c'?s? apply\b|\bcall now\b|\bper min\b"
     r"|\bto opt.?out\b|\bopt.?out (?:reply|text|txt|sms|send)\b|\bsms (?:stop|end)\b"
     r"|\b(?:std|standard|network) (?:rates?|charges) apply\b|\bemi\b|\bpre.?approved\b"
-    r"|\bloans? (?:at|@|upto|up to)\b"
+    r"|\bloans? (?:at\b|@|upto\b|up to\b)"
     # premium-rate short codes ("sms IN to 56767"), USSD codes ("dial *121*5#"), missed-call
     r"|\b(?:text|txt|sms|send|reply)(?: \w+){0,2} to \d{4,6}\b|(?<![\w*])\*\d{2,4}(?:\*\d+)*#"
     r"|\bmissed call (?:to|on|at) \+?\d|\breply (?:end|stop|yes|no)\b"
+)
+# premium-rate small print in its abbreviated form: "£1.50/msg", "150p per min", "std chgs",
+# "text STOP to 87239" (a customer writes "£3 per text message", which is not matched); searched
+# only when one of the cheap hints is present
+_PREMIUM = re.compile(
+    r"(?:£|\b\d+p ?)[\d.]*(?: ?/| per) ?(?:msg|min|txt)\b"
+    r"|\bstd (?:chgs?|charges|txt)\b|\bprem(?:ium)? rate\b|\btext stop to\b"
+)
+_PREMIUM_HINTS = ("£", "p/", "p per", "p /", "std ", "prem", "stop to")
+# every _PROMO branch holds one of these
+_PROMO_HINTS = (
+    "valid",
+    "apply",
+    "call now",
+    "per min",
+    "opt",
+    "sms",
+    "emi",
+    "approved",
+    "loan",
+    "text",
+    "txt",
+    "send",
+    "reply",
+    "#",
+    "missed call",
 )
 
 
@@ -62,11 +104,17 @@ def _bait(folded: str) -> list[str]:
         reasons.append("payment bait")
     if _PRIZE.search(folded):
         reasons.append("prize bait")
-    if _MASS.search(folded) or folded.count("!!") >= 3 or folded.count("$$") >= 2:
+    if _found(_MASS, _MASS_HINTS, folded) or folded.count("!!") >= 3 or folded.count("$$") >= 2:
         reasons.append("mass-message pattern")
-    if _PROMO.search(folded):
+    if _found(_PROMO, _PROMO_HINTS, folded) or _found(_PREMIUM, _PREMIUM_HINTS, folded):
         reasons.append("promotional pattern")
     return reasons
+
+
+def _found(pattern: re.Pattern[str], hints: tuple[str, ...], folded: str) -> bool:
+    """`pattern.search(folded)`, skipped when none of the literal hints that each of its
+    branches contains is present (the same answer, for a fraction of the cost)."""
+    return any(h in folded for h in hints) and pattern.search(folded) is not None
 
 
 def _link_reasons(links: Sequence[LinkFinding]) -> tuple[list[str], bool]:
@@ -84,6 +132,10 @@ def _impersonates(folded: str, links: Sequence[LinkFinding], brands: tuple[str, 
         return True
     names = tuple(fold_confusables(b) for b in brands if b.strip()) + BRANDS
     return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", folded) for n in names if len(n) > 2)
+
+
+def _has_letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
 
 
 def judge_spam(
@@ -104,12 +156,15 @@ def judge_spam(
     reasons = link_reasons + bait
     if baited and _impersonates(folded, links, brand_names):
         reasons.append("brand impersonation")
-    score = model_score
+    # a reply of only digits and signs (an order, phone or tracking number) is never spam by
+    # the model's word statistics alone; links and bait still count
+    counted = model_score if _has_letters(text) else 0.0
+    score = counted
     if phishing:
         score = max(score, 0.97)
     score = min(1.0, score + 0.15 * len(bait) + 0.05 * len(link_reasons))
     is_spam = phishing or score >= SPAM_THRESHOLD
-    if is_spam and model_score >= SPAM_THRESHOLD:
+    if is_spam and counted >= SPAM_THRESHOLD:
         reasons.append(f"spam model {model_score:.2f}")
     return SpamVerdict(
         is_spam=is_spam, is_phishing=phishing, score=round(score, 4), reasons=tuple(reasons)

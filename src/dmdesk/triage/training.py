@@ -43,7 +43,7 @@ class TrainConfig:
     max_features: int = 60000
     banking_per_intent: int = 14
     spam_threshold_prior: bool = True
-    ibm_ham_weight: float = 1.0
+    ibm_ham_weight: float = 2.0
     ibm_label_weight: float = 3.0
     intent_weight: float = 0.3
     spam_side_limit: int = 150
