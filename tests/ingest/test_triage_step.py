@@ -88,3 +88,54 @@ def test_a_human_correction_is_not_overridden(
     again = _deliver(client, services, seeded, "h2", "And do you have size 44?", "c9")
     assert again.id == conv.id
     assert again.category == "collaboration"
+
+
+def test_a_follow_up_does_not_undo_what_the_thread_is_about(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = _deliver(
+        client, services, seeded, "f1", "My order 5521 hasn't arrived yet, can you check?", "c7"
+    )
+    assert conv.category == "support"
+    thanks = _deliver(client, services, seeded, "f2", "thank you so much!", "c7")
+    assert thanks.id == conv.id
+    assert thanks.triage["category"] == "general"  # the message alone
+    assert thanks.category == "support"  # the conversation
+    assert thanks.triage["kept"] == "the thread is already support"
+    sour = _deliver(
+        client, services, seeded, "f3", "Still nothing. This is ridiculous, worst service", "c7"
+    )
+    assert sour.category == "complaint"
+    with services.db.session() as s:
+        events = s.scalars(
+            select(Event).where(Event.type == "triage.applied").order_by(Event.id)
+        ).all()
+    assert [(e.data["message_category"], e.data["category"]) for e in events] == [
+        ("support", "support"),
+        ("general", "support"),
+        ("complaint", "complaint"),
+    ]
+
+
+def test_an_answered_thread_is_not_quarantined_by_a_later_message(
+    client: Any, services: Services, seeded: Seeded
+) -> None:
+    conv = _deliver(client, services, seeded, "a1", "Where is my parcel? Order 88123", "c8")
+    assert conv.category == "support"
+    reply = client.post(
+        f"/api/v1/conversations/{conv.id}/messages",
+        json={"text": "Sorry about that! Could you confirm the postcode?"},
+        headers=seeded.agent(),
+    )
+    assert reply.status_code == 201
+    phish = "URGENT your account is locked, verify your password at http://paypa1-login.xyz/v"
+    later = _deliver(client, services, seeded, "a2", phish, "c8")
+    assert later.id == conv.id
+    assert later.triage["spam"]["is_phishing"] is True  # the warning stays on the panel
+    assert later.category == "support"
+    assert "answered" in later.triage["kept"]
+    unanswered = _deliver(client, services, seeded, "a3", "Hi, where is my refund?", "c10")
+    assert unanswered.category == "support"
+    spam = _deliver(client, services, seeded, "a4", phish, "c10")
+    assert spam.id == unanswered.id
+    assert spam.category == "spam"

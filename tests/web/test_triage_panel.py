@@ -85,6 +85,27 @@ def test_phishing_is_explained_and_not_spam_brings_it_back(
     assert f"/conversations/{conv}" not in agent.client.get("/inbox?view=spam").text
 
 
+def test_an_answered_thread_keeps_its_category_and_shows_the_warning(
+    agent: Agent, services: Services, seeded: Seeded
+) -> None:
+    conv = triaged(services, seeded, "k1", "Where is my parcel? Order 88123", "u5")
+    assert category_of(services, conv) == "support"
+
+    def answered(s: Any) -> None:
+        s.get_one(Conversation, conv).first_human_reply_at = services.clock()
+
+    services.db.write(answered)
+    assert triaged(services, seeded, "k2", PHISH, "u5") == conv
+    assert category_of(services, conv) == "support"
+    page = agent.client.get(f"/conversations/{conv}").text
+    assert "Phishing suspected" in page
+    assert (
+        "The latest message alone reads as spam (100%); the conversation stays support: "
+        "the team already answered this thread." in page
+    )
+    assert f"/conversations/{conv}" not in agent.client.get("/inbox?view=spam").text
+
+
 def test_mark_spam_and_correct_category_stick_and_are_logged(
     agent: Agent, services: Services, seeded: Seeded
 ) -> None:

@@ -19,6 +19,7 @@ from dmdesk.actions.conversations import (
 from dmdesk.db.events import record_event
 from dmdesk.domain.enums import Category, Priority, Role
 from dmdesk.domain.errors import Invalid, NotFound
+from dmdesk.domain.thread_category import settle_category
 from dmdesk.models import Conversation, User, Workspace
 
 SPAM_EVENT = "conversation.marked_spam"
@@ -42,16 +43,28 @@ def do_apply_triage(
 ) -> None:
     """Store the verdict; set category, language and priority unless a person set them.
 
-    Priority only rises automatically (a calm follow-up does not demote an urgent thread).
+    The category follows the thread rules in `domain.thread_category` (a reply does not undo
+    what the thread is about); priority only rises automatically (a calm follow-up does not
+    demote an urgent thread).
     """
     human = set(conv.triage.get(HUMAN_KEY, []))
     conv.triage = {**verdict, HUMAN_KEY: sorted(human)} if human else verdict
     if verdict.get("language") and verdict["language"] != "und":
         conv.language = verdict["language"]
-    category = verdict.get("category")
-    if category and "category" not in human:
-        conv.category = category
-        conv.category_confidence = float(verdict.get("category_confidence") or 0.0)
+    kept = ""
+    if "category" not in human:
+        settled = settle_category(
+            Category(conv.category) if conv.category else None,
+            conv.category_confidence,
+            _category_or_none(verdict.get("category")),
+            float(verdict.get("category_confidence") or 0.0),
+            answered=conv.first_human_reply_at is not None,
+        )
+        conv.category = settled.category.value if settled.category else None
+        conv.category_confidence = settled.confidence
+        kept = settled.kept
+        if kept:
+            conv.triage = {**conv.triage, "kept": kept}
     proposed = Priority(verdict.get("priority") or "normal")
     if "priority" not in human and proposed.sort_rank < Priority(conv.priority).sort_rank:
         conv.priority = proposed.value
@@ -67,6 +80,8 @@ def do_apply_triage(
         data={
             "message_id": message_id,
             "category": conv.category,
+            "message_category": verdict.get("category"),
+            "kept": kept,
             "confidence": verdict.get("category_confidence"),
             "reasons": list(verdict.get("category_reasons") or [])[:5],
             "priority": conv.priority,
@@ -78,6 +93,13 @@ def do_apply_triage(
             "model_version": verdict.get("model_version"),
         },
     )
+
+
+def _category_or_none(value: Any) -> Category | None:
+    try:
+        return Category(value) if value else None
+    except ValueError:
+        return None
 
 
 # --- agents' spam / not-spam marks ------------------------------------------------------------
