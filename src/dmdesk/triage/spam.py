@@ -13,7 +13,7 @@ from dmdesk.domain.triage import LinkFinding, PiiFinding, SpamVerdict
 from dmdesk.triage.links import BRANDS
 from dmdesk.triage.normalize import fold_confusables
 
-SPAM_THRESHOLD = 0.5
+SPAM_THRESHOLD = 0.45
 _DECEPTIVE = ("lookalike domain", "punycode link", "homoglyph link", "zero-width characters")
 _CREDENTIAL = re.compile(
     r"verify (?:your )?(?:account|identity|details|number|email|apple id|payment)"
