@@ -69,3 +69,15 @@ def test_the_category_model_runs_when_nothing_else_decided(
 def test_email_shortcut_gives_the_regex_result(text: str) -> None:
     """prepare() replaces e-mails run by run in linear time; the features are the regex's."""
     assert features.analyze(text) == reference_analyze(text)
+
+
+def test_encode_is_vector_of_the_feature_counts(engine: TriageEngine) -> None:
+    """The engine's per-token id path gives exactly the vector of the plain feature counts."""
+    from tests.triage.test_equivalence_golden import cases
+
+    model = engine.category_model
+    for _, text in cases():
+        fast = model.encode(text[:20_000])
+        plain = model.vector(features.feature_counts(text[:20_000]))
+        assert fast.idx.tolist() == plain.idx.tolist(), text[:60]
+        assert fast.vals.tolist() == plain.vals.tolist(), text[:60]

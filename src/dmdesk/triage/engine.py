@@ -15,7 +15,6 @@ from dmdesk.domain.enums import Category, Priority
 from dmdesk.domain.triage import KeywordRule, RuleHit, SpamVerdict, TriageVerdict
 from dmdesk.triage import rules as rules_step
 from dmdesk.triage.category import CategoryGuess, guess_category
-from dmdesk.triage.features import feature_counts
 from dmdesk.triage.language import detect_language
 from dmdesk.triage.linear import FloatArray, LinearModel, Vector
 from dmdesk.triage.links import find_links
@@ -77,7 +76,7 @@ class TriageEngine:
         lang = detect_language(body)
         pii = find_pii(body)
         links = find_links(body, brand_names=brand_names)
-        vec = self.category_model.vector(feature_counts(body))
+        vec = self.category_model.encode(body)
         proba = None if vec.empty else self.category_model.proba(vec)
         spam = judge_spam(
             body,

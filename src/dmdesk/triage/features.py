@@ -122,6 +122,23 @@ def analyze(text: str) -> list[str]:
     return feats
 
 
+def tokens(text: str) -> list[str]:
+    """The message's tokens, in order (what `analyze` builds its features from)."""
+    return words(prepare(text))
+
+
+def occurrence_features(token: str) -> tuple[str, ...]:
+    """What one occurrence of `token` adds to `analyze`'s list: its word feature, its lexicon
+    cue if any, and its char grams. Word pairs (`pair_feature`) come on top."""
+    entry = _token(token)
+    cue = LEXICON.get(token)
+    return (entry.word, cue, *entry.grams) if cue else (entry.word, *entry.grams)
+
+
+def pair_feature(first: str, second: str) -> str:
+    return f"b:{first} {second}"
+
+
 def feature_counts(text: str) -> Counter[str]:
     """`Counter(analyze(text))`: what the linear models read."""
     return Counter(analyze(text))

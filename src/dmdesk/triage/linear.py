@@ -15,22 +15,29 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from dmdesk.triage.features import is_readable, readable
+from dmdesk.triage.features import (
+    is_readable,
+    occurrence_features,
+    pair_feature,
+    readable,
+    tokens,
+)
 
 FloatArray = npt.NDArray[np.float32]
 
 
 IntArray = npt.NDArray[np.int64]
 _ONE = np.float32(1.0)
+_NO_IDS: IntArray = np.zeros(0, dtype=np.int64)
+_TOKEN_IDS_CACHE = 20_000  # distinct tokens kept per model (a few hundred bytes each)
 
 
 @dataclass(frozen=True)
 class Vector:
-    """A message in the model's vocabulary: column indices, weights, and feature names."""
+    """A message in the model's vocabulary: column indices (ascending) and weights."""
 
     idx: IntArray
     vals: FloatArray
-    names: list[str]
 
     @property
     def empty(self) -> bool:
@@ -48,6 +55,8 @@ class LinearModel:
     intercept: FloatArray
     coef_t: FloatArray = field(init=False, repr=False)
     readable_mask: npt.NDArray[np.bool_] = field(init=False, repr=False)
+    terms: list[str] = field(init=False, repr=False)
+    _token_ids: dict[str, IntArray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # row gathers on the transposed weights are much faster than column gathers
@@ -55,20 +64,49 @@ class LinearModel:
         mask = np.zeros(len(self.vocab), dtype=np.bool_)
         mask[[i for t, i in self.vocab.items() if is_readable(t)]] = True
         object.__setattr__(self, "readable_mask", mask)
+        object.__setattr__(self, "terms", sorted(self.vocab, key=self.vocab.__getitem__))
+        object.__setattr__(self, "_token_ids", {})
 
     def vector(self, counts: Counter[str]) -> Vector:
-        """The message's TF-IDF vector (sublinear tf, l2-normalised) in this vocabulary."""
+        """The TF-IDF vector (sublinear tf, l2-normalised) of a message's feature counts."""
         get = self.vocab.get
-        found = [(i, n, name) for name, n in counts.items() if (i := get(name)) is not None]
+        found = sorted((i, n) for name, n in counts.items() if (i := get(name)) is not None)
         if not found:
-            return Vector(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
-        ids, raw, kept = zip(*found, strict=True)
-        idx = np.array(ids, dtype=np.int64)
-        vals: FloatArray = (np.log(np.array(raw, dtype=np.float32)) + _ONE) * self.idf[idx]
+            return Vector(_NO_IDS, np.zeros(0, dtype=np.float32))
+        ids, raw = zip(*found, strict=True)
+        return self._weigh(np.array(ids, dtype=np.int64), np.array(raw, dtype=np.float32))
+
+    def encode(self, text: str) -> Vector:
+        """`vector(feature_counts(text))`, built from each distinct token's vocabulary ids,
+        which are looked up once and kept: no feature strings per message."""
+        toks = tokens(text)
+        if not toks:
+            return Vector(_NO_IDS, np.zeros(0, dtype=np.float32))
+        get = self.vocab.get
+        parts = [self._ids_of(t) for t in toks]
+        pairs = [i for i in map(get, map(pair_feature, toks, toks[1:])) if i is not None]
+        parts.append(np.array(pairs, dtype=np.int64))
+        idx, raw = np.unique(np.concatenate(parts), return_counts=True)
+        if len(idx) == 0:
+            return Vector(_NO_IDS, np.zeros(0, dtype=np.float32))
+        return self._weigh(idx.astype(np.int64), raw.astype(np.float32))
+
+    def _ids_of(self, token: str) -> IntArray:
+        ids = self._token_ids.get(token)
+        if ids is None:
+            if len(self._token_ids) >= _TOKEN_IDS_CACHE:
+                self._token_ids.clear()
+            get = self.vocab.get
+            found = [i for i in map(get, occurrence_features(token)) if i is not None]
+            ids = self._token_ids[token] = np.array(found, dtype=np.int64)
+        return ids
+
+    def _weigh(self, idx: IntArray, raw: FloatArray) -> Vector:
+        vals: FloatArray = (np.log(raw) + _ONE) * self.idf[idx]
         norm = float(np.sqrt(vals @ vals))
         if norm > 0:
             vals /= norm
-        return Vector(idx, vals, list(kept))
+        return Vector(idx, vals)
 
     def proba(self, vec: Vector) -> FloatArray:
         """Class probabilities in `classes` order."""
@@ -85,14 +123,13 @@ class LinearModel:
         contrib = sign * self.coef_t[vec.idx[keep], col] * vec.vals[keep]
         order = np.argsort(-contrib)[: top * 2].tolist()
         values, kept = contrib.tolist(), keep.tolist()
-        picked = [readable(vec.names[kept[j]]) for j in order if values[j] > 0]
+        picked = [readable(self.terms[vec.idx[kept[j]]]) for j in order if values[j] > 0]
         return tuple(dict.fromkeys(picked))[:top]
 
     def save(self, folder: Path, name: str) -> None:
         """Weights under `name`; the vocabulary and idf under `features` (shared by models)."""
         folder.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
-        (folder / "features.vocab.txt").write_text("\n".join(terms), encoding="utf-8")
+        (folder / "features.vocab.txt").write_text("\n".join(self.terms), encoding="utf-8")
         np.save(folder / "features.idf.npy", self.idf.astype(np.float32))
         np.savez(
             folder / f"{name}.npz",
