@@ -42,19 +42,8 @@ _MASS = re.compile(
 )
 
 # every _MASS branch holds one of these (a cheap test that skips most messages)
-_MASS_HINTS = (
-    "dear ",
-    "click",
-    "limited",
-    "act now",
-    "text",
-    "reply",
-    "sub",
-    "f4f",
-    "follow",
-    "check out my",
-    "earn",
-    "dm ",
+_MASS_HINTS = tuple(
+    "dear |click|limited|act now|text|reply|sub|f4f|follow|check out my|earn|dm ".split("|")
 )
 
 # bulk promotional SMS: offer terms, opt-out and premium-rate small print, EMI/loan offers
@@ -78,21 +67,8 @@ _PREMIUM = re.compile(
 _PREMIUM_HINTS = ("£", "p/", "p per", "p /", "std ", "prem", "stop to")
 # every _PROMO branch holds one of these
 _PROMO_HINTS = (
-    "valid",
-    "apply",
-    "call now",
-    "per min",
-    "opt",
-    "sms",
-    "emi",
-    "approved",
-    "loan",
-    "text",
-    "txt",
-    "send",
-    "reply",
-    "#",
-    "missed call",
+    *"valid|apply|call now|per min|opt|sms|emi|approved|loan".split("|"),
+    *"text|txt|send|reply|#|missed call".split("|"),
 )
 
 
