@@ -42,9 +42,18 @@ _MASS = re.compile(
 )
 
 # every _MASS branch holds one of these (a cheap test that skips most messages)
-_MASS_HINTS = tuple(
-    "dear |click|limited|act now|text|reply|sub|f4f|follow|check out my|earn|dm ".split("|")
+_MASS_HINTS: tuple[str, ...] = (
+    "dear ",
+    "click",
+    "limited",
+    "act now",
+    "text",
+    "reply",
+    "sub",
+    "f4f",
+    "follow",
 )
+_MASS_HINTS += ("check out my", "earn", "dm ")
 
 # bulk promotional SMS: offer terms, opt-out and premium-rate small print, EMI/loan offers
 _PROMO = re.compile(
@@ -66,10 +75,18 @@ _PREMIUM = re.compile(
 )
 _PREMIUM_HINTS = ("£", "p/", "p per", "p /", "std ", "prem", "stop to")
 # every _PROMO branch holds one of these
-_PROMO_HINTS = (
-    *"valid|apply|call now|per min|opt|sms|emi|approved|loan".split("|"),
-    *"text|txt|send|reply|#|missed call".split("|"),
+_PROMO_HINTS: tuple[str, ...] = (
+    "valid",
+    "apply",
+    "call now",
+    "per min",
+    "opt",
+    "sms",
+    "emi",
+    "approved",
+    "loan",
 )
+_PROMO_HINTS += ("text", "txt", "send", "reply", "#", "missed call")
 
 
 def _bait(folded: str) -> list[str]:
