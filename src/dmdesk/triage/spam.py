@@ -42,7 +42,7 @@ _MASS = re.compile(
 )
 
 # every _MASS branch holds one of these (a cheap test that skips most messages)
-_MASS_HINTS: tuple[str, ...] = (
+_MASS_HINTS = (
     "dear ",
     "click",
     "limited",
@@ -52,8 +52,10 @@ _MASS_HINTS: tuple[str, ...] = (
     "sub",
     "f4f",
     "follow",
+    "check out my",
+    "earn",
+    "dm ",
 )
-_MASS_HINTS += ("check out my", "earn", "dm ")
 
 # bulk promotional SMS: offer terms, opt-out and premium-rate small print, EMI/loan offers
 _PROMO = re.compile(
@@ -75,7 +77,7 @@ _PREMIUM = re.compile(
 )
 _PREMIUM_HINTS = ("£", "p/", "p per", "p /", "std ", "prem", "stop to")
 # every _PROMO branch holds one of these
-_PROMO_HINTS: tuple[str, ...] = (
+_PROMO_HINTS = (
     "valid",
     "apply",
     "call now",
@@ -85,8 +87,13 @@ _PROMO_HINTS: tuple[str, ...] = (
     "emi",
     "approved",
     "loan",
+    "text",
+    "txt",
+    "send",
+    "reply",
+    "#",
+    "missed call",
 )
-_PROMO_HINTS += ("text", "txt", "send", "reply", "#", "missed call")
 
 
 def _bait(folded: str) -> list[str]:
