@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        # FastAPI's own OpenTelemetry hooks look the global providers up on every request;
+        # dmdesk's metrics and logs do not need them (DMDESK_OTEL turns them on)
+        telemetry=None if settings.otel else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.services = services
     install_error_handlers(app)

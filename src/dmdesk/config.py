@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_json: bool = Field(default=True, description="Structured JSON log lines")
+    otel: bool = Field(
+        default=False,
+        description="Let FastAPI emit OpenTelemetry spans, metrics and logs to the providers an "
+        "OpenTelemetry SDK configures (off: no per-request provider checks)",
+    )
     session_days: int = Field(default=14, description="How long a browser login lasts")
     triage_recheck_seconds: float = Field(
         default=5.0,

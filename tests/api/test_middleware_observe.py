@@ -29,6 +29,9 @@ def test_request_id_is_echoed_or_generated_and_security_headers_set(
     made = client.get("/no/such/page")
     assert made.status_code == 404
     assert re.fullmatch(r"[0-9a-f]{16}", made.headers["x-request-id"])
+    again = client.get("/no/such/page")
+    assert re.fullmatch(r"[0-9a-f]{16}", again.headers["x-request-id"])
+    assert again.headers["x-request-id"] != made.headers["x-request-id"]
     for response in (given, made):
         for key, value in SECURITY_HEADERS.items():
             assert response.headers[key] == value
@@ -109,3 +112,16 @@ def test_with_headers_replaces_a_request_id_set_by_the_app() -> None:
     out = with_headers([(b"X-Request-ID", b"old"), (b"content-type", b"text/plain")], "new")
     assert [v for k, v in out if k.lower() == b"x-request-id"] == [b"new"]
     assert (b"content-type", b"text/plain") in out
+
+
+def test_fastapi_opentelemetry_hooks_are_off_unless_asked_for(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By default no request looks the OpenTelemetry providers up (DMDESK_OTEL turns them on)."""
+    from opentelemetry import trace
+
+    def looked_up() -> None:
+        raise AssertionError("the tracer provider was looked up")
+
+    monkeypatch.setattr(trace, "get_tracer_provider", looked_up)
+    assert client.get("/healthz").status_code == 200
