@@ -29,11 +29,14 @@ def test_a_retrain_on_one_instance_reaches_the_other(two_desks: tuple[Services, 
     started = a.triage_trainer.start(workspace_id=ws, actor_id=seeded.admin_id)
     assert started.state == "training"
     assert started.corrections == len(PARKA)
-    with pytest.raises(Conflict):
-        a.triage_trainer.start(workspace_id=ws, actor_id=seeded.admin_id)
+    seen_on_b = b.triage_trainer.state(ws)
+    assert (seen_on_b.state, seen_on_b.corrections) == ("training", len(PARKA))
+    for instance in (a, b):  # one training per workspace across instances
+        with pytest.raises(Conflict):
+            instance.triage_trainer.start(workspace_id=ws, actor_id=seeded.admin_id)
     done = a.triage_trainer.wait(ws, timeout=300)
     assert (done.state, done.version, done.reason) == ("trained", 1, "")
-    assert b.triage_trainer.state(ws).state == "idle", "training state is per instance"
+    assert b.triage_trainer.state(ws) == done, "every instance shows the same training"
     verdict = b.triage_engines.get(ws).classify(PROBE)
     assert verdict.category == "collaboration"
     assert "zephyr" in " ".join(verdict.category_reasons)
@@ -69,3 +72,38 @@ def test_the_desk_pipeline_uses_the_retrained_model(
     assert model["meta"]["use_shared"] is False
     assert model["meta"]["rows"]["correction"] >= len(PARKA)
     assert _webhook(client, desk, seeded, "after", PROBE) == "collaboration"
+
+
+def test_a_training_whose_instance_stopped_is_shown_failed_and_can_be_restarted(
+    desk: Services, seeded: Seeded
+) -> None:
+    """An instance that dies mid-training stops its heartbeat: after the stale delay every
+    instance reports the training failed, and a new one may start."""
+    from datetime import timedelta
+
+    from dmdesk.actions.triage_models import TRAINING_STALE_AFTER, do_claim_training
+    from dmdesk.models import TriageTraining
+
+    ws = seeded.workspace_id
+    for i, text in enumerate(PARKA):
+        correct(desk, seeded, say(desk, seeded, f"s{i}", text), "collaboration")
+    long_ago = desk.clock() - TRAINING_STALE_AFTER - timedelta(seconds=1)
+    desk.db.write(
+        lambda s: do_claim_training(s, workspace_id=ws, corrections=len(PARKA), at=long_ago)
+    )
+    stale = desk.triage_trainer.state(ws)
+    assert stale.state == "failed"
+    assert "stopped reporting" in stale.reason
+
+    def fresh(s: Any) -> None:
+        s.get_one(TriageTraining, ws).heartbeat_at = desk.clock()
+
+    desk.db.write(fresh)
+    assert desk.triage_trainer.state(ws).state == "training"
+    with pytest.raises(Conflict):
+        desk.triage_trainer.start(workspace_id=ws, actor_id=seeded.admin_id)
+    desk.db.write(lambda s: setattr(s.get_one(TriageTraining, ws), "heartbeat_at", long_ago))
+    restarted = desk.triage_trainer.start(workspace_id=ws, actor_id=seeded.admin_id)
+    assert restarted.state == "training"
+    done = desk.triage_trainer.wait(ws, timeout=300)
+    assert (done.state, done.version) == ("trained", 1)

@@ -3,7 +3,7 @@ keep the last few so an admin can roll back; each change is in the event log."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -11,13 +11,17 @@ from sqlalchemy.orm import Session
 
 from dmdesk.actions.triage import check_admin_actor
 from dmdesk.db.events import record_event
-from dmdesk.domain.errors import NotFound
-from dmdesk.models import TriageModel, User, Workspace
+from dmdesk.domain.errors import Conflict, NotFound
+from dmdesk.models import TriageModel, TriageTraining, User, Workspace
 
 TRAINED_EVENT = "triage.model_trained"
 ACTIVATED_EVENT = "triage.model_activated"
 KEEP_VERSIONS = 5
 SHIPPED = 0  # "version 0" is the model shipped inside the package
+# a training whose instance has not reported for this long is taken as dead (it reports at
+# least every HEARTBEAT seconds while it runs)
+TRAINING_HEARTBEAT = timedelta(seconds=10)
+TRAINING_STALE_AFTER = timedelta(seconds=90)
 
 
 def summary(row: TriageModel) -> dict[str, Any]:
@@ -156,3 +160,36 @@ def do_activate_triage_model(
         version=version,
     )  # fmt: skip
     return version
+
+
+def training_is_stale(row: TriageTraining, now: datetime) -> bool:
+    return row.state == "training" and now - row.heartbeat_at > TRAINING_STALE_AFTER
+
+
+def do_claim_training(
+    session: Session, *, workspace_id: int, corrections: int, at: datetime
+) -> None:
+    """Record that a training starts now; refused while another instance's is alive."""
+    _lock_models(session, workspace_id)
+    row = session.get(TriageTraining, workspace_id)
+    if row is not None and row.state == "training" and not training_is_stale(row, at):
+        raise Conflict("a training is already running for this workspace")
+    if row is None:
+        row = TriageTraining(workspace_id=workspace_id)
+        session.add(row)
+    row.state, row.step, row.reason = "training", "starting", ""
+    row.started_at = row.heartbeat_at = at
+    row.finished_at, row.version, row.corrections = None, None, corrections
+
+
+def do_report_training(
+    session: Session, *, workspace_id: int, at: datetime, **changes: Any
+) -> None:
+    """The running training's progress (any of state, step, version, reason, finished_at);
+    every report is also its heartbeat."""
+    row = session.get(TriageTraining, workspace_id)
+    if row is None:
+        return
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.heartbeat_at = at

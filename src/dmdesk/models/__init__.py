@@ -15,6 +15,7 @@ from dmdesk.models.replies import SavedReply as SavedReply  # and the other repl
 from dmdesk.models.team import Team, TeamMember
 from dmdesk.models.templates import ChannelTemplate as ChannelTemplate  # WhatsApp templates
 from dmdesk.models.triage_models import TriageModel as TriageModel  # trained in the desk
+from dmdesk.models.triage_models import TriageTraining as TriageTraining
 from dmdesk.models.user import ApiToken, User, WebSession
 from dmdesk.models.workspace import Workspace
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dmdesk.models.base import Base, BigId, JsonType, UTCDateTime
@@ -33,3 +33,23 @@ class TriageModel(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     artefact: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TriageTraining(Base):
+    """The workspace's latest training, shared by every instance: which step it is at, when
+    its instance last reported (a training whose instance stopped reporting is shown as failed),
+    and how it ended."""
+
+    __tablename__ = "triage_trainings"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(120), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")

@@ -16,11 +16,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dmdesk.actions.triage_models import do_save_triage_model
+from dmdesk.actions.triage_models import (
+    TRAINING_HEARTBEAT,
+    do_claim_training,
+    do_report_training,
+    do_save_triage_model,
+    training_is_stale,
+)
 from dmdesk.db.database import Database
 from dmdesk.domain.clock import Clock
 from dmdesk.domain.errors import Conflict, Invalid
-from dmdesk.models import User
+from dmdesk.models import TriageTraining, User
 from dmdesk.queries.triage_corrections import correction_examples
 from dmdesk.triage import datasets, training
 from dmdesk.triage.datasets import Example
@@ -84,7 +90,7 @@ def train_with_corrections(
 
 @dataclass(frozen=True)
 class TrainingState:
-    """What the settings page shows for the workspace's latest training in this process."""
+    """What the settings page and the API show for the workspace's latest training."""
 
     state: str = "idle"  # idle | training | trained | failed
     step: str = ""
@@ -102,8 +108,15 @@ class TrainingState:
         return data
 
 
+STOPPED = (
+    "the instance running this training stopped reporting (restarted or stopped); start it again"
+)
+
+
 class Retrainer:
-    """One background training per workspace at a time; the result is stored and activated."""
+    """One background training per workspace at a time, across all instances: the state is a
+    row of `triage_trainings`, so every instance shows the progress and refuses a second start;
+    the result is stored and activated."""
 
     def __init__(
         self, db: Database, engines: EngineProvider, clock: Clock, *, use_shared: bool | None = None
@@ -113,12 +126,25 @@ class Retrainer:
         self._clock = clock
         self.use_shared = shared_available() if use_shared is None else use_shared
         self._lock = threading.Lock()
-        self._states: dict[int, TrainingState] = {}
         self._threads: dict[int, threading.Thread] = {}
 
     def state(self, workspace_id: int) -> TrainingState:
-        with self._lock:
-            return self._states.get(workspace_id, TrainingState())
+        with self._db.session() as s:
+            row = s.get(TriageTraining, workspace_id)
+            if row is None:
+                return TrainingState()
+            state = TrainingState(
+                row.state,
+                row.step,
+                row.started_at,
+                row.finished_at,
+                row.corrections,
+                row.version,
+                row.reason,
+            )
+            if training_is_stale(row, self._clock()):
+                return replace(state, state="failed", step="", reason=STOPPED)
+            return state
 
     def start(self, *, workspace_id: int, actor_id: int | None) -> TrainingState:
         """Begin training now; refused while the workspace's previous training runs."""
@@ -126,10 +152,15 @@ class Retrainer:
         if not examples:
             raise Invalid("no corrections to learn from yet")
         with self._lock:
-            if self._states.get(workspace_id, TrainingState()).state == "training":
+            running = self._threads.get(workspace_id)
+            if running is not None and running.is_alive():
                 raise Conflict("a training is already running for this workspace")
-            state = TrainingState("training", "starting", self._clock(), None, len(examples))
-            self._states[workspace_id] = state
+
+            def claim(s: Any) -> None:
+                at = self._clock()
+                do_claim_training(s, workspace_id=workspace_id, corrections=len(examples), at=at)
+
+            self._db.write(claim)
             thread = threading.Thread(
                 target=self._run,
                 args=(workspace_id, actor_id, examples),
@@ -138,10 +169,10 @@ class Retrainer:
             )
             self._threads[workspace_id] = thread
         thread.start()
-        return state
+        return self.state(workspace_id)
 
     def wait(self, workspace_id: int, timeout: float | None = None) -> TrainingState:
-        """Block until the workspace's training thread ends (tests and the CLI)."""
+        """Block until this instance's training thread for the workspace ends (tests, CLI)."""
         with self._lock:
             thread = self._threads.get(workspace_id)
         if thread is not None:
@@ -149,8 +180,8 @@ class Retrainer:
         return self.state(workspace_id)
 
     def _update(self, workspace_id: int, **changes: Any) -> None:
-        with self._lock:
-            self._states[workspace_id] = replace(self._states[workspace_id], **changes)
+        at = self._clock()
+        self._db.write(lambda s: do_report_training(s, workspace_id=workspace_id, at=at, **changes))
 
     def _run(self, workspace_id: int, actor_id: int | None, examples: list[Example]) -> None:
         try:
@@ -158,11 +189,13 @@ class Retrainer:
         except Exception as exc:
             log.exception("triage training failed", extra={"workspace_id": workspace_id})
             reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            self._update(workspace_id, state="failed", reason=str(reason)[:300])
+            self._update(
+                workspace_id, state="failed", reason=str(reason)[:300], finished_at=self._clock()
+            )
         else:
-            self._update(workspace_id, state="trained", step="", version=version)
-        finally:
-            self._update(workspace_id, finished_at=self._clock())
+            self._update(
+                workspace_id, state="trained", step="", version=version, finished_at=self._clock()
+            )
 
     def _train_and_store(
         self, workspace_id: int, actor_id: int | None, examples: list[Example]
@@ -174,9 +207,15 @@ class Retrainer:
             self._update(workspace_id, step="fitting the models (in a separate process)")
             spawn = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-                meta = pool.submit(
+                future = pool.submit(
                     train_with_corrections, examples, out=Path(tmp), use_shared=self.use_shared
-                ).result()
+                )
+                while True:
+                    try:
+                        meta = future.result(timeout=TRAINING_HEARTBEAT.total_seconds())
+                        break
+                    except TimeoutError:
+                        self._update(workspace_id)  # still fitting: the heartbeat
             self._update(workspace_id, step="scoring before and after")
             meta["figures"] = figures(before, TriageEngine.load(Path(tmp)), examples)
             blob = pack(Path(tmp))
