@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from dmdesk import __version__
 from dmdesk.api.errors import install_error_handlers
@@ -34,6 +35,14 @@ from dmdesk.services import Services, build_services
 __all__ = ["SECURITY_HEADERS", "create_app"]
 
 
+class _DeskApp(FastAPI):
+    """FastAPI with the webhook lane in front of its middleware stack (see `WebhookLane`)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        services: Services = self.state.services
+        return webhooks.WebhookLane(super().build_middleware_stack(), services.metrics)
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     settings = settings or Settings()
     services = services or build_services(settings)
@@ -45,7 +54,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         yield
         services.stop()
 
-    app = FastAPI(
+    app = _DeskApp(
         title="dmdesk",
         version=__version__,
         lifespan=lifespan,

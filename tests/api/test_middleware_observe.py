@@ -63,6 +63,36 @@ def test_webhook_ack_and_413_are_counted_per_route(
     )
 
 
+def test_webhook_lane_keeps_headers_and_answers_a_failure_with_a_problem(
+    client: Any, services: Services, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Webhook POSTs skip the app's middleware stack: they still get the request id and the
+    security headers, and a handler that fails answers 500 problem+json (nothing stored)."""
+    body = generic_body("lane-1")
+    url = f"/webhooks/generic/{seeded.channel_id}"
+    ok = client.post(url, content=body, headers={**signed(body, "s3cret"), "X-Request-ID": "r-9"})
+    assert ok.status_code == 200
+    assert ok.headers["x-request-id"] == "r-9"
+    for key, value in SECURITY_HEADERS.items():
+        assert ok.headers[key] == value
+
+    async def broken(**_kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services.receiver, "receive", broken)
+    body = generic_body("lane-2")
+    failed = client.post(url, content=body, headers=signed(body, "s3cret"))
+    assert failed.status_code == 500
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert failed.json()["title"] == "Internal error"
+    assert "disk on fire" not in failed.text
+    assert re.fullmatch(r"[0-9a-f]{16}", failed.headers["x-request-id"])
+    labels = {"method": "POST", "route": "/webhooks/{platform}/{channel_id}", "status": "500"}
+    assert _sample(services.metrics, "dmdesk_http_requests_total", **labels) == 1.0
+    wrong_method = client.put(url, content=body)
+    assert wrong_method.status_code == 405  # not a webhook POST: the app's router answers
+
+
 async def _call(app: Any, headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
     sent: list[dict[str, Any]] = []
 
