@@ -57,3 +57,31 @@ def test_no_autoflush_blocks_are_respected(db_url: str) -> None:
         assert db.write(rename_without_flush) == "Acme"
     finally:
         db.close()
+
+
+def test_the_actor_kind_follows_the_actor_unless_given(db_url: str) -> None:
+    """No actor_kind: "user" with an actor id, "system" without; a given kind is kept. The
+    stored row and the published event agree."""
+    db = Database(db_url)
+    try:
+        ws_id = db.write(lambda s: do_create_workspace(s, name="Acme", at=AT).id)
+        user_id = 7  # events.actor_id is a plain column (the log outlives users)
+
+        def log_three(s: Any) -> list[tuple[str, str]]:
+            record_event(s, workspace_id=ws_id, type="t.user", at=AT, actor_id=user_id)
+            record_event(s, workspace_id=ws_id, type="t.system", at=AT)
+            record_event(
+                s, workspace_id=ws_id, type="t.bot", at=AT, actor_kind="bot", actor_id=user_id
+            )
+            return [(e.type, e.actor_kind) for e in s.info[PENDING_KEY][-3:]]
+
+        published = db.write(log_three)
+        expected = [("t.user", "user"), ("t.system", "system"), ("t.bot", "bot")]
+        assert published == expected
+        with db.session() as s:
+            stored = s.execute(
+                text("SELECT type, actor_kind FROM events WHERE type LIKE 't.%' ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in stored] == expected
+    finally:
+        db.close()

@@ -101,7 +101,6 @@ def do_update_team_settings(
         workspace_id=team.workspace_id,
         type="team.settings_changed",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"team_id": team.id, "fields": sorted(changes)},
     )

@@ -92,7 +92,6 @@ def do_create_channel(
         workspace_id=workspace_id,
         type="channel.created",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"channel_id": channel.id, "platform": platform.value},
     )

@@ -55,7 +55,7 @@ def _event(
         type=type_,
         at=at,
         conversation_id=conv.id,
-        actor_kind=actor_kind or ("user" if actor_id else "system"),
+        actor_kind=actor_kind,
         actor_id=actor_id,
         data=data or {},
     )

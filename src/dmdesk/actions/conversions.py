@@ -100,7 +100,6 @@ def do_create_link(
         type="link.created",
         at=at,
         conversation_id=conv.id,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"link_id": link.id},
     )
@@ -215,7 +214,6 @@ def do_record_conversion(
         type="conversion.recorded",
         at=at,
         conversation_id=conv.id,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data=conversion_event_data(row),
     )

@@ -268,7 +268,6 @@ def do_erase_contact(
         workspace_id=workspace_id,
         type="contact.erased",
         at=at,
-        actor_kind="user" if actor else "system",
         actor_id=actor.id if actor else None,
         data={"person_id": report.person_id, "contacts": report.contacts},
     )

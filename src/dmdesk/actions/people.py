@@ -41,7 +41,6 @@ def _event(
         type=type_,
         at=at,
         conversation_id=data.get("conversation_id"),
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"person_id": person.id, **data},
     )

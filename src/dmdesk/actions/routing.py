@@ -68,7 +68,6 @@ def _rule_event(
         workspace_id=row.workspace_id,
         type=f"routing.rule_{kind}",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"rule_id": row.id, "name": row.name},
     )
@@ -154,7 +153,6 @@ def do_reorder_routing_rules(
         workspace_id=workspace_id,
         type="routing.rules_reordered",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"rule_ids": rule_ids},
     )

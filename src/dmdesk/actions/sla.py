@@ -89,7 +89,6 @@ def do_save_sla_policy(
         workspace_id=workspace_id,
         type="sla.policy_saved",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"policy_id": row.id, "name": name, "default": row.is_default},
     )

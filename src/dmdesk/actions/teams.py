@@ -31,7 +31,6 @@ def do_create_team(
         workspace_id=workspace_id,
         type="team.created",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"team_id": team.id, "name": name},
     )
@@ -60,7 +59,6 @@ def do_add_team_member(
             workspace_id=workspace_id,
             type="team.member_added",
             at=at,
-            actor_kind="user" if actor_id else "system",
             actor_id=actor_id,
             data={"team_id": team_id, "user_id": user_id},
         )

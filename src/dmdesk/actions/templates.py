@@ -51,7 +51,6 @@ def do_add_channel_template(
         workspace_id=channel.workspace_id,
         type="channel.template_added",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"channel_id": channel.id, "template_id": row.id},
     )

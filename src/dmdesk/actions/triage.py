@@ -237,7 +237,6 @@ def _save(
         workspace_id=ws.id,
         type=RULES_EVENT,
         at=at,
-        actor_kind="user" if actor else "system",
         actor_id=actor.id if actor else None,
         data={"change": change, "count": len(rules)},
     )

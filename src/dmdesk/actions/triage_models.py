@@ -43,7 +43,6 @@ def _event(
         workspace_id=workspace_id,
         type=kind,
         at=at,
-        actor_kind="user" if actor else "system",
         actor_id=actor.id if actor else None,
         data=data,
     )

@@ -66,7 +66,6 @@ def do_create_user(
         workspace_id=workspace_id,
         type="user.created",
         at=at,
-        actor_kind="user" if actor_id else "system",
         actor_id=actor_id,
         data={"user_id": user.id, "role": role.value},
     )

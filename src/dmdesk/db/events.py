@@ -46,16 +46,19 @@ def record_event(
     type: str,
     at: datetime,
     conversation_id: int | None = None,
-    actor_kind: str = "system",
+    actor_kind: str | None = None,
     actor_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Append to the event log in the caller's transaction and queue it for publishing."""
+    """Append to the event log in the caller's transaction and queue it for publishing.
+
+    Without `actor_kind`, the actor is a "user" when `actor_id` is given, else "system"."""
+    kind = actor_kind or ("user" if actor_id is not None else "system")
     values = {
         "workspace_id": workspace_id,
         "type": type,
         "conversation_id": conversation_id,
-        "actor_kind": actor_kind,
+        "actor_kind": kind,
         "actor_id": actor_id,
         "occurred_at": at,
         "data": data or {},
@@ -70,7 +73,7 @@ def record_event(
             workspace_id=workspace_id,
             type=type,
             conversation_id=conversation_id,
-            actor_kind=actor_kind,
+            actor_kind=kind,
             actor_id=actor_id,
             occurred_at=at,
             data=row.data,
