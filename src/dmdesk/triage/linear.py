@@ -10,6 +10,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -54,18 +55,25 @@ class LinearModel:
     coef: FloatArray
     intercept: FloatArray
     coef_t: FloatArray = field(init=False, repr=False)
-    readable_mask: npt.NDArray[np.bool_] = field(init=False, repr=False)
-    terms: list[str] = field(init=False, repr=False)
     _token_ids: dict[str, IntArray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # row gathers on the transposed weights are much faster than column gathers
         object.__setattr__(self, "coef_t", np.ascontiguousarray(self.coef.T))
+        object.__setattr__(self, "_token_ids", {})
+
+    # Built on first use: the spam model shares the category model's vocabulary and never
+    # explains or encodes, so it never builds them.
+    @cached_property
+    def terms(self) -> list[str]:
+        """Feature names by column."""
+        return sorted(self.vocab, key=self.vocab.__getitem__)
+
+    @cached_property
+    def readable_mask(self) -> npt.NDArray[np.bool_]:
         mask = np.zeros(len(self.vocab), dtype=np.bool_)
         mask[[i for t, i in self.vocab.items() if is_readable(t)]] = True
-        object.__setattr__(self, "readable_mask", mask)
-        object.__setattr__(self, "terms", sorted(self.vocab, key=self.vocab.__getitem__))
-        object.__setattr__(self, "_token_ids", {})
+        return mask
 
     def vector(self, counts: Counter[str]) -> Vector:
         """The TF-IDF vector (sublinear tf, l2-normalised) of a message's feature counts."""
