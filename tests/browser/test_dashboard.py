@@ -89,7 +89,7 @@ def test_the_dashboard_in_a_browser(live_server: LiveServer, browser: Any, tmp_p
     definition = page.locator("#def-first_response_time")
     assert not definition.is_visible()
     page.click(".card a[href='#def-first_response_time']")
-    assert definition.is_visible()
+    definition.wait_for(state="visible", timeout=3000)  # raises if it stays hidden
     _check_csv(page)
     # The NOW strip goes live: a new conversation shows up within one poll.
     assert page.locator("[data-now=open_conversations]").inner_text() == "2"

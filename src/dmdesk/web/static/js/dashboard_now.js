@@ -36,12 +36,20 @@ async function poll(strip) {
   }
 }
 
+// A card's "definition" link opens the definitions: on the click itself (delegated, so a
+// link added later works too), and on any arrival at a #def- address (load, back/forward).
 function openDefinitions() {
-  const defs = document.getElementById('definitions');
-  for (const link of document.querySelectorAll('a.def-link')) {
-    link.addEventListener('click', () => { if (defs) defs.open = true; });
-  }
-  if (defs && location.hash.startsWith('#def-')) defs.open = true;
+  const open = () => {
+    const defs = document.getElementById('definitions');
+    if (defs) defs.open = true;
+  };
+  document.addEventListener('click', (event) => {
+    if (event.target instanceof Element && event.target.closest('a.def-link')) open();
+  });
+  window.addEventListener('hashchange', () => {
+    if (location.hash.startsWith('#def-')) open();
+  });
+  if (location.hash.startsWith('#def-')) open();
 }
 
 const strip = document.querySelector('[data-now-url]');
