@@ -48,13 +48,12 @@ def do_apply_triage(
     demote an urgent thread).
     """
     human = set(conv.triage.get(HUMAN_KEY, []))
-    conv.triage = {**verdict, HUMAN_KEY: sorted(human)} if human else verdict
     if verdict.get("language") and verdict["language"] != "und":
         conv.language = verdict["language"]
     kept = ""
     if "category" not in human:
         settled = settle_category(
-            Category(conv.category) if conv.category else None,
+            _category_or_none(conv.category),
             conv.category_confidence,
             _category_or_none(verdict.get("category")),
             float(verdict.get("category_confidence") or 0.0),
@@ -63,8 +62,8 @@ def do_apply_triage(
         conv.category = settled.category.value if settled.category else None
         conv.category_confidence = settled.confidence
         kept = settled.kept
-        if kept:
-            conv.triage = {**conv.triage, "kept": kept}
+    extra = {HUMAN_KEY: sorted(human)} if human else {}
+    conv.triage = {**verdict, **extra, **({"kept": kept} if kept else {})}
     proposed = Priority(verdict.get("priority") or "normal")
     if "priority" not in human and proposed.sort_rank < Priority(conv.priority).sort_rank:
         conv.priority = proposed.value

@@ -106,7 +106,7 @@ def analyze(text: str) -> list[str]:
 
     The per-token strings are cached: the list is the same, built with less work, and its
     strings keep their hashes for the vocabulary look-up."""
-    toks = words(prepare(text))
+    toks = tokens(text)
     counts = Counter(toks)
     entries = {t: _token(t) for t in counts}
     feats = [entries[t].word for t in toks]
