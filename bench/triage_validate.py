@@ -11,7 +11,9 @@ fits both models on the rest with the current `TrainConfig`, and scores the whol
 (spam step included) on what it left out:
   - ibm_csg: macro-F1 over complaint / support / general on the IBM slice,
   - ibm_flagged: IBM customer tweets (none of them spam) flagged as spam,
-  - sms / smishing / youtube: spam F1 on each left-out slice.
+  - sms / smishing / youtube: spam F1 on each left-out slice,
+  - air_csg / air_flagged: the same two figures on the 600 hand-labelled airline tweets
+    (`--suite airline6`: real brand-addressed messages that never train a model).
 Prints each fold and the mean over the three (about 30 s of CPU per fold).
 """
 
@@ -25,11 +27,12 @@ from typing import Any
 
 from sklearn.metrics import f1_score
 
-from dmdesk.triage import datasets, training
+from dmdesk.triage import datasets, evalsets, training
 from dmdesk.triage.engine import TriageEngine
 
 SALTS = ("#val", "#val1", "#val2")
 SPAM_SLICES = ((20, 35), (35, 50), (50, 65))
+CSG = ["complaint", "support", "general"]
 SPAM_SETS = {
     "sms": datasets.sms_spam,
     "smishing": datasets.smishing,
@@ -61,18 +64,15 @@ def run_fold(root: Path, fold: int, config: training.TrainConfig) -> dict[str, A
     corpus.spam = [(e, w) for e, w in corpus.spam if e.text not in left_out]
     category, spam = training.fit_models(corpus, config=config)
     engine = TriageEngine(category_model=category, spam_model=spam, metadata={})
-    verdicts = [engine.classify(e.text) for e in left_ibm]
-    predicted = [v.category.value if v.category else "unknown" for v in verdicts]
-    gold = [e.label for e in left_ibm]
-    result: dict[str, Any] = {
-        "ibm_n": len(left_ibm),
-        "ibm_csg": f1_score(
-            gold, predicted, labels=["complaint", "support", "general"], average="macro"
-        ),
-        "ibm_flagged": sum(
+    result: dict[str, Any] = {"ibm_n": len(left_ibm)}
+    for name, rows in (("ibm", left_ibm), ("air", evalsets.airline_six_class(root))):
+        verdicts = [engine.classify(e.text) for e in rows]
+        predicted = [v.category.value if v.category else "unknown" for v in verdicts]
+        gold = [e.label for e in rows]
+        result[f"{name}_csg"] = f1_score(gold, predicted, labels=CSG, average="macro")
+        result[f"{name}_flagged"] = sum(
             v.spam.is_spam for v, g in zip(verdicts, gold, strict=True) if g != "spam"
-        ),
-    }
+        )
     for name, rows in left_spam.items():
         truth = [e.label == "spam" for e in rows]
         flagged = [engine.classify(e.text).spam.is_spam for e in rows]

@@ -78,8 +78,11 @@ def split(examples: Iterable[Example], *, holdout: bool) -> list[Example]:
     return [e for e in examples if is_holdout(e.text) == holdout]
 
 
-def seed_examples() -> list[Example]:
-    raw = resources.files("dmdesk.triage").joinpath("seed/seed.jsonl").read_text("utf-8")
+def seed_examples(name: str = "seed.jsonl") -> list[Example]:
+    """The seed corpus (`seed.jsonl`), or another file of the seed folder: `spam_ham.jsonl`
+    holds innocent customer DMs that use words common in SMS and YouTube spam, written for the
+    spam model's ham side (their category labels are kept but do not train the category model)."""
+    raw = resources.files("dmdesk.triage").joinpath(f"seed/{name}").read_text("utf-8")
     rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
     return [Example(r["text"], r["label"], "seed") for r in rows]
 

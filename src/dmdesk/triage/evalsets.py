@@ -14,7 +14,9 @@ from pathlib import Path
 from dmdesk.triage import datasets
 from dmdesk.triage.datasets import Example
 
-GOLD_FILE = Path(__file__).resolve().parents[3] / "tests" / "triage" / "gold_brand_six_class.tsv"
+_LABELS_DIR = Path(__file__).resolve().parents[3] / "tests" / "triage"
+GOLD_FILE = _LABELS_DIR / "gold_brand_six_class.tsv"
+AIRLINE_FILE = _LABELS_DIR / "airline_six_class.tsv"
 
 
 def _complaint_rows(root: Path) -> list[list[str]]:
@@ -29,15 +31,29 @@ def complaints(root: Path) -> list[Example]:
     return [Example(r[1], "complaint" if r[2] == "1" else "other", "complaints") for r in rows]
 
 
-def gold_six_class(root: Path, *, labels_file: Path = GOLD_FILE) -> list[Example]:
-    """Brand-addressed complaints_twitter rows with the team's six-class labels (by tweet id)."""
+def _labels_by_id(labels_file: Path) -> dict[str, str]:
     wanted: dict[str, str] = {}
     for line in labels_file.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             tweet_id, label = line.split("\t", 1)
             wanted[tweet_id] = label.strip()
+    return wanted
+
+
+def gold_six_class(root: Path, *, labels_file: Path = GOLD_FILE) -> list[Example]:
+    """Brand-addressed complaints_twitter rows with the team's six-class labels (by tweet id)."""
     texts = {r[0]: r[1] for r in _complaint_rows(root)}
+    wanted = _labels_by_id(labels_file)
     return [Example(texts[i], lab, "gold") for i, lab in wanted.items() if i in texts]
+
+
+def airline_six_class(root: Path, *, labels_file: Path = AIRLINE_FILE) -> list[Example]:
+    """600 US-airline tweets with the team's six-class labels (by tweet id): a validation set
+    of real brand-addressed messages from another source than the gold set."""
+    with (root / "airline_sentiment" / "Tweets.csv").open(encoding="utf-8") as fh:
+        texts = {r["tweet_id"]: r["text"] for r in csv.DictReader(fh)}
+    wanted = _labels_by_id(labels_file)
+    return [Example(texts[i], lab, "airline6") for i, lab in wanted.items() if i in texts]
 
 
 def airline_sentiment(root: Path) -> list[Example]:
@@ -112,4 +128,5 @@ SUITES: dict[str, Callable[[Path], list[Example]]] = {
     "smishing": _holdout(datasets.smishing),
     "youtube": _holdout(datasets.youtube_spam),
     "airline": airline_sentiment,
+    "airline6": airline_six_class,
 }

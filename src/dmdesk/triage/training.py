@@ -50,6 +50,8 @@ class TrainConfig:
     intent_weight: float = 0.3
     spam_side_limit: int = 150
     spam_nb: float = 1.0  # NB-LR smoothing for the spam model (0 = plain logistic regression)
+    youtube_spam_weight: float = 0.5
+    spam_ham_weight: float = 1.0  # seed/spam_ham.jsonl as spam-model ham
 
 
 @dataclass
@@ -78,7 +80,8 @@ def _add_shared(corpus: Corpus, root: Path, *, config: TrainConfig) -> None:
     corpus.add(datasets.ibm_customer_care(root), weight=config.ibm_ham_weight, target="spam")
     for loader in (datasets.sms_spam, datasets.smishing, datasets.youtube_spam):
         rows = datasets.split(loader(root), holdout=False)
-        corpus.add(rows, weight=1.0, target="spam")
+        youtube = loader is datasets.youtube_spam
+        corpus.add(rows, weight=config.youtube_spam_weight if youtube else 1.0, target="spam")
         corpus.add(_spam_side(rows, limit=config.spam_side_limit), weight=1.0, target="category")
     fans = datasets.split(datasets.youtube_spam(root), holdout=False)
     fans = [Example(e.text, "general", e.source) for e in fans if e.label == "ham"][:150]
@@ -95,6 +98,9 @@ def gather(config: TrainConfig) -> Corpus:
     seed = datasets.split(datasets.seed_examples(), holdout=False) if config.use_seed else []
     corpus.add(seed, weight=config.seed_weight, target="category")
     corpus.add(_as_spam_label(seed), weight=config.seed_spam_weight, target="spam")
+    if config.use_seed and config.spam_ham_weight > 0:
+        ham = datasets.split(datasets.seed_examples("spam_ham.jsonl"), holdout=False)
+        corpus.add(_as_spam_label(ham), weight=config.spam_ham_weight, target="spam")
     user = [e for path in config.user_files for e in datasets.read_labelled(path)]
     user = [e for e in [*user, *config.corrections] if e.label in CATEGORIES]
     corpus.add(user, weight=config.user_weight, target="category")
