@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from dmdesk.metrics.service import refresh
 from dmdesk.models import User
 from dmdesk.models.ownership import ConversationSla
 from dmdesk.services import Services, build_services
+from dmdesk.web.views.dashboard import earlier_spikes, now_texts
 from tests.conftest import Seeded, make_settings, seed_workspace
 from tests.metrics.scenario import Desk, fast_desk
 from tests.metrics.test_replay import replay
@@ -123,3 +125,35 @@ def test_the_dashboard_renders_the_strip_and_serves_it_as_json(
     assert client.get("/api/v1/reports/now", headers=seeded.agent()).status_code == 403
     _login(client, "agent@acme.test")
     assert client.get("/dashboard/now.json").status_code == 404
+
+
+def _strip_data(spikes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "at": NOW.isoformat(),
+        "open_conversations": 0,
+        "awaiting_first_reply": {"count": 0, "oldest_since": None, "oldest_wait_s": None},
+        "sla": {"breaching_soon": 0, "breached": 0, "within_s": 1800},
+        "agents_online": 0,
+        "inbound": {
+            "day": "2026-03-30",
+            "hour": 12,
+            "today": 9,
+            "usual_today": 0.0,
+            "this_hour": 7,
+            "usual_this_hour": 1.5,
+            "weeks": 6,
+        },
+        "spikes": spikes,
+    }
+
+
+def test_the_strip_speaks_the_workspace_time_and_the_week_list_skips_active_spikes() -> None:
+    active = {"channel_id": 3, "day": "2026-03-30", "hour": 12, "count": 7, "usual": 0.0,
+              "keywords": ["broken"], "referrals": []}  # fmt: skip
+    older = {**active, "day": "2026-03-27", "hour": 9, "usual": 2.5}
+    texts = now_texts(_strip_data([active]), {3: "Acme (WhatsApp)"}, ZoneInfo("Europe/Berlin"))
+    # 10:30 UTC is 12:30 in Berlin (CEST from 29 March), the zone the spike hours are in
+    assert texts["text"]["at_local"] == "12:30 Europe/Berlin"
+    assert texts["spikes"] == ["Spike on Acme (WhatsApp): 7 DMs at 12:00 (usually 0), about broken"]
+    week = earlier_spikes([active, older], texts["data"]["spikes"])
+    assert [(s["day"], s["hour"], s["usual"]) for s in week] == [("2026-03-27", 9, "2.5")]

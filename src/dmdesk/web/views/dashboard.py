@@ -4,9 +4,10 @@ hour heatmap, the first-response distribution, breakdowns, spikes and top questi
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -15,6 +16,7 @@ from dmdesk.domain.enums import Category, Role
 from dmdesk.domain.errors import Invalid
 from dmdesk.metrics import definitions as d
 from dmdesk.metrics import reports, service
+from dmdesk.metrics.context import clock_of
 from dmdesk.metrics.spikes import recent_spikes
 from dmdesk.services import Services
 from dmdesk.web import charts
@@ -229,12 +231,17 @@ def _usual(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
-def now_texts(data: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
-    """The NOW strip's figures as the text shown, keyed like its `data-now` slots."""
+def now_texts(
+    data: dict[str, Any], names: dict[Any, str], zone: ZoneInfo | None = None
+) -> dict[str, Any]:
+    """The NOW strip's figures as the text shown, keyed like its `data-now` slots. Times are
+    the workspace's local time (`zone`), like the spike hours and the "usually by" hour."""
     wait, sla, inbound = data["awaiting_first_reply"], data["sla"], data["inbound"]
+    zone = zone or ZoneInfo("UTC")
+    at = datetime.fromisoformat(data["at"]).astimezone(zone)
     spikes = [
         f"Spike on {names.get(s['channel_id'], s['channel_id'])}: {s['count']} DMs at "
-        f"{int(s['hour'] or 0):02d}:00 (usually {s['usual']})"
+        f"{int(s['hour'] or 0):02d}:00 (usually {_usual(float(s['usual'] or 0))})"
         + (f", about {', '.join(s['keywords'][:3])}" if s["keywords"] else "")
         + (f", from {s['referrals'][0]}" if s["referrals"] else "")
         for s in data["spikes"]
@@ -252,6 +259,7 @@ def now_texts(data: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
             "through": f"{inbound['hour'] + 1:02d}:00",
             "this_hour": f"{inbound['this_hour']:,}",
             "usual_this_hour": _usual(inbound["usual_this_hour"]),
+            "at_local": f"{at:%H:%M} {zone.key}",
         },
         "spikes": spikes,
         "at": data["at"],
@@ -262,7 +270,23 @@ def now_texts(data: dict[str, Any], names: dict[Any, str]) -> dict[str, Any]:
 def _now(services: Services, ws: int) -> dict[str, Any]:
     data = service.now_report(services.db, ws, now=services.clock())
     with services.db.session() as s:
-        return now_texts(data, service.dimension_names(s, ws, "channel"))
+        zone = clock_of(s, ws).zone
+        return now_texts(data, service.dimension_names(s, ws, "channel"), zone)
+
+
+def _spike_key(spike: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return spike.get("channel_id"), spike.get("day"), spike.get("hour")
+
+
+def earlier_spikes(recent: list[dict[str, Any]], active: list[dict[str, Any]]) -> list[Any]:
+    """The week's spikes that the NOW strip does not already show as active, with the usual
+    level as text."""
+    shown = {_spike_key(s) for s in active}
+    return [
+        {**s, "usual": _usual(float(s.get("usual") or 0))}
+        for s in recent
+        if _spike_key(s) not in shown
+    ]
 
 
 @router.get("/dashboard/now.json")
@@ -285,7 +309,8 @@ def dashboard(request: Request, caller: PageCaller, services: ServicesDep) -> Re
     empty = now["conversations_started"]["count"] == 0 and now["inbound_messages"]["count"] == 0
     with services.db.session() as s:
         options = {by: service.dimension_names(s, ws, by) for by in ("agent", "team", "channel")}
-        spikes = recent_spikes(s, ws, since=services.clock() - timedelta(days=7))
+        week = recent_spikes(s, ws, since=services.clock() - timedelta(days=7))
+    now_strip = _now(services, ws)
     topics = service.topics_report(services.db, ws, flt, k=None)[:10] if q.get("topics") else None
     return render(
         request,
@@ -302,8 +327,8 @@ def dashboard(request: Request, caller: PageCaller, services: ServicesDep) -> Re
         tables=[] if empty else _tables(services, ws, flt),
         options=options,
         categories=[c.value for c in Category],
-        spikes=spikes,
-        now=_now(services, ws),
+        spikes=earlier_spikes(week, now_strip["data"]["spikes"]),
+        now=now_strip,
         topics=topics,
         topics_href="?" + urlencode({**q, "topics": "1"}),
     )

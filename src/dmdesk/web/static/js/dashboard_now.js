@@ -10,8 +10,7 @@ function render(strip, payload) {
   const at = strip.querySelector('[data-now-at]');
   if (at) {
     at.dateTime = payload.at;
-    at.textContent = new Date(payload.at).toLocaleTimeString(undefined,
-      { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    at.textContent = payload.text.at_local; // the workspace's time, like the spike hours
   }
   const list = strip.querySelector('[data-now-spikes]');
   const lines = payload.spikes;
