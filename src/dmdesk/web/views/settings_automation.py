@@ -32,7 +32,7 @@ from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("automation", "Automation", "/settings/automation", "page"))
+register_nav(NavLink("automation", "Automation", "/settings/automation", "bolt"))
 PAGE = "/settings/automation"
 EXAMPLE_RULE = {
     "trigger": {"event": "message_created"},

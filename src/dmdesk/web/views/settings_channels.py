@@ -21,7 +21,7 @@ from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("channels", "Channels", "/settings/channels", "page"))
+register_nav(NavLink("channels", "Channels", "/settings/channels", "plug"))
 PAGE = "/settings/channels"
 
 

@@ -24,7 +24,7 @@ from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("ownership", "Teams & SLAs", "/settings/ownership", "page"))
+register_nav(NavLink("ownership", "Teams & SLAs", "/settings/ownership", "route"))
 PAGE = "/settings/ownership"
 
 

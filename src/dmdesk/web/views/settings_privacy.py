@@ -27,7 +27,7 @@ from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("privacy", "Privacy", "/settings/privacy", "page", min_role="supervisor"))
+register_nav(NavLink("privacy", "Privacy", "/settings/privacy", "lock", min_role="supervisor"))
 PAGE = "/settings/privacy"
 Text = Annotated[str, Form()]
 AUDIT_ROWS = 100

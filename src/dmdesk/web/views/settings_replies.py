@@ -23,7 +23,7 @@ from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("replies", "Replies & automation", "/settings/replies", "page"))
+register_nav(NavLink("replies", "Replies & automation", "/settings/replies", "reply"))
 PAGE = "/settings/replies"
 
 

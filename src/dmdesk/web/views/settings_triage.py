@@ -28,7 +28,7 @@ from dmdesk.web.deps import FormCaller, PageCaller, ServicesDep
 from dmdesk.web.templating import NavLink, register_nav, render
 
 router = APIRouter(include_in_schema=False)
-register_nav(NavLink("triage", "Triage rules", "/settings/triage", "page"))
+register_nav(NavLink("triage", "Triage rules", "/settings/triage", "funnel"))
 PAGE = "/settings/triage"
 Text = Annotated[str, Form()]
 MAX_SAMPLE = 5000
