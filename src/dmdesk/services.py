@@ -150,6 +150,7 @@ def _periodic_jobs() -> Scheduler:
     scheduler.register("spike_check", run_spike_check)
     scheduler.register("outbound_webhooks", _deliver_webhooks)
     scheduler.register("retention", _run_retention)
+    scheduler.register("contact_profiles", _fill_profiles)
     return scheduler
 
 
@@ -163,6 +164,15 @@ def _wake_snoozed(services: Services) -> int:
     from dmdesk.actions.snooze import do_wake_snoozed
 
     return services.db.write(lambda s: do_wake_snoozed(s, at=services.clock()))
+
+
+def _fill_profiles(services: Services) -> int:
+    import httpx
+
+    from dmdesk.jobs.profiles import fill_profiles
+
+    with httpx.Client(timeout=10) as client:
+        return fill_profiles(services.db, box=services.box, clock=services.clock, client=client)
 
 
 def _deliver_webhooks(services: Services) -> int:

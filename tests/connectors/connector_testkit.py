@@ -110,12 +110,19 @@ class StubApi:
 
 def _handler(stub: StubApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            stub.requests.append(Recorded("GET", self.path, dict(self.headers.items()), None))
+            self._answer()
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length)
             stub.requests.append(
                 Recorded("POST", self.path, dict(self.headers.items()), json.loads(raw or b"null"))
             )
+            self._answer()
+
+        def _answer(self) -> None:
             canned = stub.replies.pop(0) if stub.replies else Canned(500, "no reply queued")
             data = canned.body if isinstance(canned.body, str) else json.dumps(canned.body)
             self.send_response(canned.status)

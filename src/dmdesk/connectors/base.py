@@ -1,8 +1,9 @@
 """The connector protocol: what every platform module provides.
 
 A connector is a pure translator. `parse()` touches no database and no network;
-`send()` is the only method that does I/O (an HTTP call to the platform's send API,
-whose base URL comes from the channel config so the simulator can play the platform).
+`send()` and, where a platform has one, `fetch_profile()` are the only methods that do I/O
+(HTTP calls whose base URL comes from the channel config so the simulator can play the
+platform).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 from pydantic import BaseModel
@@ -84,6 +85,30 @@ class Connector(Protocol):
         message: OutboundMessage,
     ) -> SendResult:
         """Call the platform's send API and classify the answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    """What a platform's profile API said about a person: their name and handle, or why not.
+    `retry` marks a failure worth trying again soon (network, 5xx, rate limit)."""
+
+    ok: bool
+    name: str | None = None
+    handle: str | None = None
+    retry: bool = False
+    error: str | None = None
+
+
+@runtime_checkable
+class ProfileLookup(Protocol):
+    """A connector whose webhooks carry only an id (Messenger, Instagram) and whose platform
+    answers a profile request for it; the others send the name with every message."""
+
+    def fetch_profile(
+        self, client: httpx.Client, config: ChannelConfig, *, user_id: str
+    ) -> ProfileResult:
+        """Ask the platform for the person's public name and handle (nothing else)."""
         ...
 
 

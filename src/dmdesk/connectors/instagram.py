@@ -18,6 +18,9 @@ Channel settings: `account_id` = the IG professional account id (`entry[].id`),
 one signs the webhooks is unverified, so a signature under either is accepted),
 `verify_token`, `access_token`, `api_version` (default v21.0), `api_base_url`.
 
+Webhooks carry only the person's Instagram-scoped id; the desk asks the user profile API
+(`GET /{IGSID}?fields=name,username`, with the channel's token) for their name once.
+
 Window: 24 h after the person's last message; 7 days with the `HUMAN_AGENT` tag (App
 Review). Story media and story-mention CDN URLs expire: keep the URL, never the media.
 """
@@ -29,9 +32,15 @@ from typing import ClassVar
 
 import httpx
 
-from dmdesk.connectors.base import ChannelConfig
+from dmdesk.connectors.base import ChannelConfig, ProfileResult
 from dmdesk.connectors.messenger import MessengerConnector
-from dmdesk.connectors.meta import MetaConfig, meta_verify, send_graph_message
+from dmdesk.connectors.meta import (
+    MetaConfig,
+    graph_profile,
+    meta_verify,
+    profile_text,
+    send_graph_message,
+)
 from dmdesk.domain.enums import Platform
 from dmdesk.domain.outbound import OutboundMessage, SendResult
 
@@ -77,4 +86,16 @@ class InstagramConnector(MessengerConnector):
             message=message,
             always_messaging_type=False,
             with_metadata=False,
+        )
+
+    def fetch_profile(
+        self, client: httpx.Client, config: ChannelConfig, *, user_id: str
+    ) -> ProfileResult:
+        """The Instagram user profile API: the person's name and @username."""
+        assert isinstance(config, MetaConfig)
+        failure, body = graph_profile(client, config, user_id=user_id, fields=("name", "username"))
+        if failure is not None:
+            return failure
+        return ProfileResult(
+            ok=True, name=profile_text(body, "name"), handle=profile_text(body, "username")
         )

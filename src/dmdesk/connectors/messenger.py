@@ -15,6 +15,8 @@
    point it at the simulator in tests).
 
 One webhook URL serves every Page of the app: events are routed by `entry[].id`.
+Webhooks carry only the person's page-scoped id; the desk asks the User Profile API
+(`GET /{PSID}?fields=first_name,last_name`, with the Page token) for their name once.
 Window: free replies within 24 h of the person's last message; up to 7 days with the
 `HUMAN_AGENT` tag (set `OutboundMessage.tag`); nothing after that.
 """
@@ -33,6 +35,7 @@ from dmdesk.connectors.base import (
     ChannelConfig,
     ParseResult,
     PayloadError,
+    ProfileResult,
     json_body,
 )
 from dmdesk.connectors.meta import (
@@ -42,6 +45,8 @@ from dmdesk.connectors.meta import (
     MetaWebhookAuth,
     PlatformId,
     from_ms,
+    graph_profile,
+    profile_text,
     send_graph_message,
     validate,
 )
@@ -416,3 +421,17 @@ class MessengerConnector(MetaWebhookAuth):
             always_messaging_type=True,
             with_metadata=True,
         )
+
+    def fetch_profile(
+        self, client: httpx.Client, config: ChannelConfig, *, user_id: str
+    ) -> ProfileResult:
+        """The User Profile API: first and last name, which Messenger never puts in webhooks."""
+        assert isinstance(config, MetaConfig)
+        failure, body = graph_profile(
+            client, config, user_id=user_id, fields=("first_name", "last_name")
+        )
+        if failure is not None:
+            return failure
+        parts = [profile_text(body, "first_name"), profile_text(body, "last_name")]
+        name = " ".join(p for p in parts if p) or None
+        return ProfileResult(ok=True, name=name)

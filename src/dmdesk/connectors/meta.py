@@ -15,6 +15,7 @@ from dmdesk.connectors.base import (
     ChannelConfig,
     HandshakeReply,
     PayloadError,
+    ProfileResult,
     header,
     hmac_sha256_hex,
     signature_matches,
@@ -170,6 +171,37 @@ def classify_graph_error(error: GraphError) -> tuple[ErrorClass, float | None]:
 def graph_url(config: MetaConfig, node_id: str) -> str:
     base = (config.api_base_url or GRAPH_BASE_URL).rstrip("/")
     return f"{base}/{config.api_version}/{node_id}/messages"
+
+
+def graph_profile(
+    client: httpx.Client, config: MetaConfig, *, user_id: str, fields: tuple[str, ...]
+) -> tuple[ProfileResult | None, dict[str, Any]]:
+    """GET `/{version}/{user_id}?fields=...` (the Messenger and Instagram user profile APIs):
+    (None, body) on success, else (the failure, body)."""
+    base = (config.api_base_url or GRAPH_BASE_URL).rstrip("/")
+    try:
+        resp = client.get(
+            f"{base}/{config.api_version}/{user_id}",
+            params={"fields": ",".join(fields)},
+            headers={"Authorization": f"Bearer {config.access_token}"},
+        )
+    except httpx.HTTPError as exc:
+        return ProfileResult(ok=False, retry=True, error=type(exc).__name__), {}
+    body = _json_or_empty(resp)
+    if resp.is_success:
+        return None, body
+    failure = _graph_failure(resp.status_code, body, classify=classify_graph_error)
+    retry = failure.error_class in ("retry", "rate_limited")
+    error = failure.error_message or failure.error_code or f"http_{resp.status_code}"
+    return ProfileResult(ok=False, retry=retry, error=error[:200]), body
+
+
+def profile_text(body: Mapping[str, Any], key: str) -> str | None:
+    """A profile field as clean text: strings only, trimmed, at most 200 characters."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()[:200]
 
 
 def graph_post(

@@ -26,6 +26,9 @@ class Contact(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # when the platform's profile API was last asked for this contact's name (Messenger and
+    # Instagram webhooks carry only an id; see actions/profiles.py)
+    profile_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
     )

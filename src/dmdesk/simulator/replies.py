@@ -125,6 +125,23 @@ def failure(platform: str, error: SimError, *, now: datetime) -> Reply:
     )
 
 
+def graph_profile(platform: str, user_id: str, name: str, handle: str) -> Reply:
+    """The Messenger (first_name, last_name) or Instagram (name, username) profile answer."""
+    if platform == "instagram":
+        return Reply(200, {"name": name, "username": handle, "id": user_id})
+    first, _, last = name.partition(" ")
+    return Reply(200, {"first_name": first, "last_name": last, "id": user_id})
+
+
+def graph_no_such_user(user_id: str) -> Reply:
+    """Graph's answer for an id the token cannot see."""
+    message = (
+        f"Unsupported get request. Object with ID '{user_id}' does not exist, cannot be "
+        "loaded due to missing permissions, or does not support this operation."
+    )
+    return Reply(400, _graph_error(message, 100, subcode=33))
+
+
 def graph_success(recipient_id: str, message_id: str) -> Reply:
     return Reply(200, {"recipient_id": recipient_id, "message_id": message_id}, {}, message_id)
 

@@ -24,13 +24,7 @@ import httpx
 
 from dmdesk.simulator.accounts import PLATFORMS, SimAccounts
 from dmdesk.simulator.people import SCRIPTS, Webhook, build_webhook, conversation, supports
-from dmdesk.simulator.script import Person, ScriptStep
-
-_NAMES = [
-    ("Ada Lovelace", "ada_l"), ("Grace Hopper", "amazing_grace"), ("Alan Turing", "a_turing"),
-    ("Katherine Johnson", "kj_orbits"), ("Linus Pauling", "vitamin_linus"),
-    ("Hedy Lamarr", "hedy_fhss"), ("Tim Berners", "www_tim"), ("Radia Perlman", "spanning_r"),
-]  # fmt: skip
+from dmdesk.simulator.script import NAMES, Person, ScriptStep
 
 
 @dataclass(frozen=True)
@@ -50,8 +44,8 @@ class RunReport:
 
 
 def _people(rng: random.Random, count: int) -> list[Person]:
-    picks = rng.sample(range(len(_NAMES)), k=min(count, len(_NAMES)))
-    return [Person(number=1000 + i, name=_NAMES[i][0], handle=_NAMES[i][1]) for i in picks]
+    picks = rng.sample(range(len(NAMES)), k=min(count, len(NAMES)))
+    return [Person(number=1000 + i, name=NAMES[i][0], handle=NAMES[i][1]) for i in picks]
 
 
 def plan_traffic(

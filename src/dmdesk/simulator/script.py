@@ -31,6 +31,28 @@ class Person:
         return ids[platform]
 
 
+# The simulated people: Person(number=1000 + i) is NAMES[i] on every platform.
+NAMES = [
+    ("Ada Lovelace", "ada_l"), ("Grace Hopper", "amazing_grace"), ("Alan Turing", "a_turing"),
+    ("Katherine Johnson", "kj_orbits"), ("Linus Pauling", "vitamin_linus"),
+    ("Hedy Lamarr", "hedy_fhss"), ("Tim Berners", "www_tim"), ("Radia Perlman", "spanning_r"),
+]  # fmt: skip
+_ID_PREFIXES = {"messenger": ("29", 14), "instagram": ("119", 13)}
+
+
+def person_with_id(platform: str, platform_id: str) -> Person | None:
+    """The simulated person behind a Messenger or Instagram id, for the profile APIs."""
+    prefix, width = _ID_PREFIXES.get(platform, ("", 0))
+    digits = platform_id[len(prefix) :]
+    if not prefix or not platform_id.startswith(prefix) or len(digits) != width:
+        return None
+    index = int(digits) - 1000 if digits.isdigit() else -1
+    if not 0 <= index < len(NAMES):
+        return None
+    name, handle = NAMES[index]
+    return Person(number=1000 + index, name=name, handle=handle)
+
+
 @dataclass(frozen=True)
 class ScriptStep:
     """One thing a person does. `seq` is unique per run and derives the platform message id;

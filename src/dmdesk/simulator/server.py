@@ -7,7 +7,10 @@
 Point each dmdesk channel's `api_base_url` at `http://<sim>/<platform>` (the prefixes are
 configurable): `/messenger/v21.0/{page}/messages`, `/instagram/v21.0/{ig}/messages`,
 `/whatsapp/v21.0/{phone-number-id}/messages`, `/telegram/bot<token>/sendMessage` (and
-sendPhoto...), `/x/2/dm_conversations/with/{participant}/messages`.
+sendPhoto...), `/x/2/dm_conversations/with/{participant}/messages`; and the user profile
+APIs `GET /messenger/v21.0/{psid}?fields=first_name,last_name` and
+`GET /instagram/v21.0/{igsid}?fields=name,username` (simulated people by name, Graph's
+"Unsupported get request" for any other id; listed by `GET /_sim/profiles`).
 
 Test hooks: `GET /_sim/requests?platform=x` lists what was received; `POST /_sim/fail`
 `{"platform": "whatsapp", "error": "rate_limit|outside_window|unavailable", "count": 2}`
@@ -36,6 +39,7 @@ from dmdesk.simulator.accounts import PLATFORMS, SimAccounts
 from dmdesk.simulator.formats import ReceiptStatus
 from dmdesk.simulator.people import build_status_webhook, build_webhook
 from dmdesk.simulator.replies import IdMaker, Reply, SimError
+from dmdesk.simulator.script import person_with_id
 from dmdesk.simulator.taps import offered, tap_on
 
 DEFAULT_PREFIXES = {platform: f"/{platform}" for platform in PLATFORMS}
@@ -55,7 +59,8 @@ class SimulatorConfig:
 class SimState:
     """Everything the simulator remembers; tests read it through /_sim/requests."""
 
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)  # send API calls
+    profile_requests: list[dict[str, Any]] = field(default_factory=list)  # /_sim/profiles
     failures: dict[str, list[SimError]] = field(default_factory=dict)
     receipts_posted: list[dict[str, Any]] = field(default_factory=list)
     ids: IdMaker = field(default_factory=IdMaker)
@@ -89,6 +94,13 @@ def create_app(config: SimulatorConfig | None = None) -> FastAPI:
         paths[platform] = f"{prefixes[platform]}/{{version}}/{{node_id}}/messages"
     for platform, path in paths.items():
         app.add_api_route(path, sim.handler(platform), methods=["POST"], name=f"send_{platform}")
+    for platform in ("messenger", "instagram"):
+        app.add_api_route(
+            f"{prefixes[platform]}/{{version}}/{{user_id}}",
+            sim.profile(platform),
+            methods=["GET"],
+            name=f"profile_{platform}",
+        )
     return app
 
 
@@ -96,6 +108,10 @@ def _control_routes(app: FastAPI, state: SimState) -> None:
     @app.get("/_sim/requests")
     def list_requests(platform: str | None = None) -> list[dict[str, Any]]:
         return [r for r in state.requests if platform in (None, r["platform"])]
+
+    @app.get("/_sim/profiles")
+    def list_profile_requests() -> list[dict[str, Any]]:
+        return list(state.profile_requests)
 
     @app.post("/_sim/fail")
     def queue_failures(order: FailOrder) -> dict[str, Any]:
@@ -106,6 +122,7 @@ def _control_routes(app: FastAPI, state: SimState) -> None:
     @app.post("/_sim/reset")
     def reset() -> dict[str, bool]:
         state.requests.clear()
+        state.profile_requests.clear()
         state.failures.clear()
         state.receipts_posted.clear()
         return {"ok": True}
@@ -160,6 +177,31 @@ class _Simulator:
             if reply.message_id and reply.status < 300:
                 background.add_task(self.post_receipts, call, message_id=reply.message_id)
             return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers)
+
+        return handle
+
+    def profile(self, platform: str) -> Callable[[Request], Awaitable[Response]]:
+        """The user profile API: a simulated person's name, Graph's error for anyone else."""
+
+        async def handle(request: Request) -> Response:
+            user_id = request.path_params["user_id"]
+            person = person_with_id(platform, user_id)
+            if person is None:
+                reply = replies.graph_no_such_user(user_id)
+            else:
+                reply = replies.graph_profile(platform, user_id, person.name, person.handle)
+            self.state.profile_requests.append(
+                {
+                    "platform": platform,
+                    "path": request.url.path,
+                    "authorization": request.headers.get("authorization"),
+                    "fields": request.query_params.get("fields"),
+                    "status": reply.status,
+                    "response": reply.body,
+                    "at": self.config.clock().isoformat(),
+                }
+            )
+            return JSONResponse(reply.body, status_code=reply.status)
 
         return handle
 
