@@ -124,3 +124,4 @@ def test_an_unreachable_platform_is_worth_retrying(client: httpx.Client) -> None
     config = _config(MessengerConfig, f"http://127.0.0.1:{_free_port()}")
     result = _lookup("messenger").fetch_profile(client, config, user_id=PSID)
     assert (result.ok, result.retry, result.error) == (False, True, "ConnectError")
+    assert result.retry_after_s == 60

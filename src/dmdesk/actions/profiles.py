@@ -4,7 +4,8 @@ A contact is due when it has neither a name nor a handle and its profile was nev
 for, or was asked for more than `RECHECK` ago. A lookup is claimed by stamping
 `profile_checked_at` in one conditional UPDATE, so two instances never ask twice; the
 platform call happens outside any transaction (jobs/profiles.py). A failure worth retrying
-(network, 5xx, rate limit) moves the stamp back so the contact is due again after `RETRY`.
+moves the stamp back so the contact is due again after the wait it suggests (a minute when
+the platform could not be reached, Graph's rate-limit wait), and after `RETRY` at most.
 A name an agent typed, or one a later webhook brought, is never overwritten.
 """
 
@@ -73,7 +74,10 @@ def do_record_profile(
         return False
     if not result.ok:
         if result.retry:
-            contact.profile_checked_at = now - RECHECK + RETRY
+            wait = (
+                RETRY if result.retry_after_s is None else timedelta(seconds=result.retry_after_s)
+            )
+            contact.profile_checked_at = now - RECHECK + min(wait, RETRY)
         return False
     found = []
     if result.name and not contact.name:

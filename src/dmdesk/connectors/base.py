@@ -91,12 +91,14 @@ class Connector(Protocol):
 @dataclass(frozen=True)
 class ProfileResult:
     """What a platform's profile API said about a person: their name and handle, or why not.
-    `retry` marks a failure worth trying again soon (network, 5xx, rate limit)."""
+    `retry` marks a failure worth trying again soon (network, 5xx, rate limit), after
+    `retry_after_s` when the failure suggests a wait."""
 
     ok: bool
     name: str | None = None
     handle: str | None = None
     retry: bool = False
+    retry_after_s: float | None = None
     error: str | None = None
 
 

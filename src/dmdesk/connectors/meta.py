@@ -185,15 +185,16 @@ def graph_profile(
             params={"fields": ",".join(fields)},
             headers={"Authorization": f"Bearer {config.access_token}"},
         )
-    except httpx.HTTPError as exc:
-        return ProfileResult(ok=False, retry=True, error=type(exc).__name__), {}
+    except httpx.HTTPError as exc:  # unreachable: soon worth another try
+        return ProfileResult(ok=False, retry=True, retry_after_s=60, error=type(exc).__name__), {}
     body = _json_or_empty(resp)
     if resp.is_success:
         return None, body
     failure = _graph_failure(resp.status_code, body, classify=classify_graph_error)
     retry = failure.error_class in ("retry", "rate_limited")
     error = failure.error_message or failure.error_code or f"http_{resp.status_code}"
-    return ProfileResult(ok=False, retry=retry, error=error[:200]), body
+    wait = failure.retry_after_s if retry else None
+    return ProfileResult(ok=False, retry=retry, retry_after_s=wait, error=error[:200]), body
 
 
 def profile_text(body: Mapping[str, Any], key: str) -> str | None:
