@@ -17,10 +17,10 @@ from tests.channels.harness import wait_for
 from tests.conftest import LiveServer, seed_workspace
 
 
-def _ensure(svc: Services, workspace_id: int) -> dict[str, int]:
+def _ensure(svc: Services, workspace_id: int, sim_url: str = "http://sim:1") -> dict[str, int]:
     return svc.db.write(
         lambda s: ensure_demo_channels(
-            s, workspace_id=workspace_id, box=svc.box, at=svc.clock(), sim_url="http://sim:1"
+            s, workspace_id=workspace_id, box=svc.box, at=svc.clock(), sim_url=sim_url
         )
     )
 
@@ -38,6 +38,20 @@ def test_demo_channels_are_created_once(live_server: LiveServer) -> None:
         assert wa.config["api_base_url"] == "http://sim:1/whatsapp"
         assert "app_secret" not in wa.config
         assert s.scalar(select(func.count(Channel.id))) == 6
+
+
+def test_a_simulator_on_another_port_takes_over_the_demo_channels(live_server: LiveServer) -> None:
+    svc = live_server.services
+    seeded = seed_workspace(svc)
+    other = seed_workspace(svc, slug="other")
+    ids = _ensure(svc, seeded.workspace_id)  # what `dmdesk demo` seeds: the default port
+    moved = _ensure(svc, seeded.workspace_id, sim_url="http://127.0.0.1:9765")
+    elsewhere = _ensure(svc, other.workspace_id, sim_url="http://127.0.0.1:9999")
+    assert moved == ids == elsewhere  # the accounts are connected once, in the first workspace
+    with svc.db.session() as s:
+        bases = {p: s.get_one(Channel, i).config["api_base_url"] for p, i in ids.items()}
+    # another workspace's simulator never re-points channels it does not own
+    assert bases == {p: f"http://127.0.0.1:9765/{p}" for p in PLATFORMS}
 
 
 def test_later_rounds_get_fresh_ids_and_keep_duplicates_identical() -> None:

@@ -60,7 +60,9 @@ def ensure_demo_channels(
 ) -> dict[str, int]:
     """The five demo channels' ids by platform, creating the missing ones.
 
-    A platform account already connected (in any workspace) is left as it is.
+    A platform account already connected in another workspace is left as it is; the demo
+    workspace's own channels are pointed at `sim_url` (`make run` with another
+    DMDESK_SIM_PORT than the one `dmdesk demo` seeded them with).
     """
     accounts = accounts or SimAccounts.demo()
     ids: dict[str, int] = {}
@@ -82,5 +84,9 @@ def ensure_demo_channels(
                 box=box,
                 at=at,
             )
+        elif existing.workspace_id == workspace_id:
+            base = demo_channel_settings(platform, account, sim_url=sim_url)["api_base_url"]
+            if existing.config.get("api_base_url") != base:
+                existing.config = {**existing.config, "api_base_url": base}
         ids[platform] = existing.id
     return ids
