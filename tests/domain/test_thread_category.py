@@ -68,9 +68,18 @@ def test_general_gives_way_to_the_thread_purpose(proposed: Category) -> None:
     assert _settle(G, proposed) == Settled(proposed, 0.8)
 
 
+@pytest.mark.parametrize(("current", "proposed"), [(SA, SU), (CO, SU), (CO, SA)])
+def test_a_confident_message_higher_in_precedence_moves_the_thread_up(
+    current: Category, proposed: Category
+) -> None:
+    assert _settle(current, proposed, conf=0.6) == Settled(proposed, 0.6)
+    unsure = _settle(current, proposed, conf=0.59)
+    assert (unsure.category, unsure.kept) == (current, f"the thread is already {current.value}")
+
+
 @pytest.mark.parametrize(
     ("current", "proposed"),
-    [(SU, G), (SU, SA), (C, SU), (C, G), (SA, SU), (SA, G), (CO, G), (CO, SA)],
+    [(SU, G), (SU, SA), (SU, CO), (C, SU), (C, G), (C, SA), (SA, G), (SA, CO), (CO, G)],
 )
 def test_otherwise_the_thread_keeps_its_category(current: Category, proposed: Category) -> None:
     kept = _settle(current, proposed)

@@ -16,7 +16,10 @@ The rules, in order:
 5. A complaint always wins: a thread turning sour is what a lead needs to see.
 6. A general conversation takes a more specific category (support, sales, collaboration) once
    the thread's purpose shows.
-7. Otherwise the conversation keeps its category.
+7. A confident message higher in the issue's precedence (support > sales > collaboration)
+   moves the thread up: a pre-purchase chat whose customer now needs help with the order is
+   support work. Nothing moves a thread down.
+8. Otherwise the conversation keeps its category.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from dmdesk.domain.enums import Category
 SPECIFIC = frozenset({Category.SUPPORT, Category.SALES, Category.COLLABORATION})
 RELEASES_QUARANTINE = frozenset({Category.SUPPORT, Category.COMPLAINT})
 RELEASE_CONFIDENCE = 0.6
+# support > sales > collaboration: how far up a thread has come (complaint and general apart)
+RANK = {Category.COLLABORATION: 1, Category.SALES: 2, Category.SUPPORT: 3}
+RISE_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -65,5 +71,8 @@ def settle_category(
     if proposed is Category.COMPLAINT:
         return take
     if current is Category.GENERAL and proposed in SPECIFIC:
+        return take
+    rises = RANK.get(proposed, 0) > RANK.get(current, 99)
+    if rises and proposed_confidence >= RISE_CONFIDENCE:
         return take
     return Settled(current, current_confidence, f"the thread is already {current.value}")
