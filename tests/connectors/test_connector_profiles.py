@@ -3,11 +3,9 @@ profile requests, what is kept of the answers, and which failures are worth retr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from connector_testkit import StubApi, make_connector, stub_api
+from connector_testkit import StubApi, make_connector
 
 from dmdesk.connectors.base import ProfileLookup
 from dmdesk.connectors.instagram import InstagramConfig
@@ -17,18 +15,6 @@ from dmdesk.domain.enums import Platform
 
 PSID = "2000000000000001"
 IGSID = "1100000000000001"
-
-
-@pytest.fixture
-def api() -> Iterator[StubApi]:
-    with stub_api() as stub:
-        yield stub
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def _config(model: type[MessengerConfig], base: str) -> MessengerConfig:

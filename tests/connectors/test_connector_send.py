@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from connector_testkit import (
@@ -28,18 +26,6 @@ pytestmark = pytest.mark.skipif(not REFERENCE.is_dir(), reason=SKIP_REASON)
 PAGE = "100000000000001"
 IG = "17841400000000001"
 PHONE_ID = "1122334455667"
-
-
-@pytest.fixture
-def api() -> Iterator[StubApi]:
-    with stub_api() as stub:
-        yield stub
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def _meta(model: type[MessengerConfig], api: StubApi) -> MessengerConfig:

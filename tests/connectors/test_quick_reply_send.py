@@ -4,12 +4,11 @@ the platform has none (X, plain webhooks). Requests hit a real server on 127.0.0
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from connector_testkit import REFERENCE, SKIP_REASON, StubApi, load_api, make_connector, stub_api
+from connector_testkit import REFERENCE, SKIP_REASON, StubApi, load_api, make_connector
 
 from dmdesk.connectors.generic import GenericConfig, GenericConnector
 from dmdesk.connectors.instagram import InstagramConfig
@@ -23,18 +22,6 @@ pytestmark = pytest.mark.skipif(not REFERENCE.is_dir(), reason=SKIP_REASON)
 
 TWO = (QuickReply("Skincare routine tips", "FLOW_1_start_0"), QuickReply("Hair", "FLOW_1_start_1"))
 FIVE = tuple(QuickReply(f"Option number {i} is long", f"FLOW_1_menu_{i}") for i in range(5))
-
-
-@pytest.fixture
-def api() -> Iterator[StubApi]:
-    with stub_api() as stub:
-        yield stub
-
-
-@pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as c:
-        yield c
 
 
 def _send(
