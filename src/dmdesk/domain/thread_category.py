@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 from dmdesk.domain.enums import Category
 
-SPECIFIC = frozenset({Category.SUPPORT, Category.SALES, Category.COLLABORATION})
+# the specific purposes, in the precedence: support > sales > collaboration
+RANK = {Category.COLLABORATION: 1, Category.SALES: 2, Category.SUPPORT: 3}
+SPECIFIC = frozenset(RANK)
 RELEASES_QUARANTINE = frozenset({Category.SUPPORT, Category.COMPLAINT})
 RELEASE_CONFIDENCE = 0.6
-# support > sales > collaboration: how far up a thread has come (complaint and general apart)
-RANK = {Category.COLLABORATION: 1, Category.SALES: 2, Category.SUPPORT: 3}
 RISE_CONFIDENCE = 0.6
 
 

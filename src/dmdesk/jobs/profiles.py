@@ -20,7 +20,7 @@ from dmdesk.actions.profiles import (
     do_record_profile,
     due_profiles,
 )
-from dmdesk.connectors.base import ProfileLookup
+from dmdesk.connectors.base import ChannelConfig, ProfileLookup
 from dmdesk.connectors.registry import get_connector
 from dmdesk.db.database import Database
 from dmdesk.db.secretbox import SecretBox
@@ -39,16 +39,12 @@ def fill_profiles(
         due = due_profiles(s, now=clock(), limit=limit)
         wanted = {d.channel_id for d in due}
         channels = {c.id: c for c in s.scalars(select(Channel).where(Channel.id.in_(wanted)))}
+    configs = {cid: _config(channel, box) for cid, channel in channels.items()}
     named = 0
     for item in due:
         channel = channels[item.channel_id]
-        connector = get_connector(channel.platform)
-        if not isinstance(connector, ProfileLookup):
-            continue
-        try:
-            config = channel_config(channel, box)
-        except ValueError:  # pydantic's ValidationError, or secrets that do not open
-            log.warning("channel %s has no usable config for profile lookups", channel.id)
+        connector, config = get_connector(channel.platform), configs[channel.id]
+        if config is None or not isinstance(connector, ProfileLookup):
             continue
         claim = partial(do_claim_profile, contact_id=item.contact_id, now=clock())
         if not db.write(claim, bulk=True):
@@ -59,3 +55,12 @@ def fill_profiles(
         record = partial(do_record_profile, contact_id=item.contact_id, result=result, now=clock())
         named += db.write(record, bulk=True)
     return named
+
+
+def _config(channel: Channel, box: SecretBox) -> ChannelConfig | None:
+    """The channel's opened config, once per batch; None (and a warning) when unusable."""
+    try:
+        return channel_config(channel, box)
+    except ValueError:  # pydantic's ValidationError, or secrets that do not open
+        log.warning("channel %s has no usable config for profile lookups", channel.id)
+        return None
