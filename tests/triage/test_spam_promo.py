@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dmdesk.triage.spam import SPAM_THRESHOLD, judge_spam
+from dmdesk.triage.spam import SHORT_BARE_THRESHOLD, SPAM_THRESHOLD, judge_spam
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,23 @@ def test_the_hint_gates_give_the_plain_search_answer() -> None:
         for text in texts:
             assert spam._found(pattern, hints, text) == bool(pattern.search(text)), text
     assert all(any(bool(p.search(t)) for p, _ in gates) for t in branch_hits)
+
+
+@pytest.mark.parametrize("text", ["Please check your message.", "please check my DM", "Replied!"])
+def test_a_short_message_with_nothing_to_act_on_needs_a_sure_model(text: str) -> None:
+    """Six words or fewer, no link, number, address or cue: the model alone decides only at
+    SHORT_BARE_THRESHOLD (a first DM like "please check my DM" scored 0.76-0.86)."""
+    assert not judge_spam(text, model_score=SHORT_BARE_THRESHOLD - 0.01).is_spam
+    assert judge_spam(text, model_score=SHORT_BARE_THRESHOLD).is_spam
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call 08712460324 now",  # a number to act on
+        "You have won a prize",  # a cue
+        "Hello dear, I saw your page and I would love to chat",  # longer than six words
+    ],
+)
+def test_the_usual_threshold_holds_for_everything_else(text: str) -> None:
+    assert judge_spam(text, model_score=SPAM_THRESHOLD).is_spam
