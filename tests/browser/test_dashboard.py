@@ -94,9 +94,8 @@ def test_the_dashboard_in_a_browser(live_server: LiveServer, browser: Any, tmp_p
     # The NOW strip goes live: a new conversation shows up within one poll.
     assert page.locator("[data-now=open_conversations]").inner_text() == "2"
     ingest(svc, seeded.channel_id, "live-1", sender="newcomer", text="Are you open today?")
-    page.wait_for_function(
-        "document.querySelector('[data-now=open_conversations]').textContent === '3'",
-        timeout=25_000,
+    page.wait_for_selector(  # not wait_for_function: its string is eval'd, which CSP forbids
+        "[data-now=open_conversations]:text-is('3')", timeout=25_000
     )
     assert page.locator("[data-now=awaiting]").inner_text() == "1"
     axe = _axe_source()

@@ -86,9 +86,9 @@ def test_two_agents_work_one_inbox_live(
         "Also, can I change the delivery address?",
     )
     ana.wait_for_selector("article.msg.in:has-text('change the delivery address')")
-    ana.wait_for_function(  # the polite live region reads the new message out
-        "document.getElementById('announcer').textContent.includes('change the delivery')"
-    )
+    # the polite live region reads the new message out (a selector wait: a string predicate
+    # would be eval'd in the page, which the desk's CSP forbids once Playwright has to poll)
+    ana.wait_for_selector("#announcer:has-text('change the delivery')", state="attached")
 
     ana.keyboard.press("r")
     ana.keyboard.type("Sorry about that! It left our warehouse this morning.")
