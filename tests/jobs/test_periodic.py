@@ -53,4 +53,5 @@ def test_the_scheduler_knows_every_periodic_job(services: Services) -> None:
         "sla_check",
         "reassignment",
         "presence_timeouts",
+        "contact_profiles",
     } <= names

@@ -142,3 +142,10 @@ def test_a_lookup_is_claimed_once_and_a_named_contact_is_not_claimed(
     assert claim(unnamed) is True
     assert claim(unnamed) is False  # a second instance finds it taken
     assert claim(named) is False
+
+
+def test_the_scheduler_runs_the_lookups(services: Services, seeded: Seeded, sim: str) -> None:
+    channel = _channel(services, seeded, "instagram", sim)
+    alan = _contact(services, channel, ContactRef(ALAN_INSTAGRAM))
+    assert services.scheduler.run_once(services)["contact_profiles"] == "1"
+    assert _get(services, alan).handle == "a_turing"

@@ -78,13 +78,16 @@ def _add_shared(corpus: Corpus, root: Path, *, config: TrainConfig) -> None:
     corpus.add(bank + clinc, weight=config.intent_weight, target="category")
     corpus.add([Example(e.text, "ham", e.source) for e in bank + clinc], weight=1.0, target="spam")
     corpus.add(datasets.ibm_customer_care(root), weight=config.ibm_ham_weight, target="spam")
-    for loader in (datasets.sms_spam, datasets.smishing, datasets.youtube_spam):
-        rows = datasets.split(loader(root), holdout=False)
-        youtube = loader is datasets.youtube_spam
-        corpus.add(rows, weight=config.youtube_spam_weight if youtube else 1.0, target="spam")
+    youtube = datasets.split(datasets.youtube_spam(root), holdout=False)
+    spam_sets = (
+        (datasets.split(datasets.sms_spam(root), holdout=False), 1.0),
+        (datasets.split(datasets.smishing(root), holdout=False), 1.0),
+        (youtube, config.youtube_spam_weight),
+    )
+    for rows, weight in spam_sets:
+        corpus.add(rows, weight=weight, target="spam")
         corpus.add(_spam_side(rows, limit=config.spam_side_limit), weight=1.0, target="category")
-    fans = datasets.split(datasets.youtube_spam(root), holdout=False)
-    fans = [Example(e.text, "general", e.source) for e in fans if e.label == "ham"][:150]
+    fans = [Example(e.text, "general", e.source) for e in youtube if e.label == "ham"][:150]
     corpus.add(fans, weight=0.5, target="category")
 
 
@@ -130,16 +133,22 @@ def fit_models(corpus: Corpus, *, config: TrainConfig) -> tuple[LinearModel, Lin
     idf = vec.idf_.astype(np.float32)
     models = []
     # the spam model keeps the natural spam/ham prior (balancing made short hams look spammy)
+    # (rows, C, class weighting, NB-LR smoothing: 0 = plain logistic regression)
     tasks = (
-        (corpus.category, config.c_category, "balanced"),
-        (corpus.spam, config.c_spam, None if config.spam_threshold_prior else "balanced"),
+        (corpus.category, config.c_category, "balanced", 0.0),
+        (
+            corpus.spam,
+            config.c_spam,
+            None if config.spam_threshold_prior else "balanced",
+            config.spam_nb,
+        ),
     )
-    for task, (rows, c, weighting) in enumerate(tasks):
+    for rows, c, weighting, nb in tasks:
         x = vec.transform([e.text for e, _ in rows])
         labels = [e.label for e, _ in rows]
         scale = None
-        if task == 1 and config.spam_nb > 0:
-            scale = _nb_ratio(x, labels, alpha=config.spam_nb)
+        if nb > 0:
+            scale = _nb_ratio(x, labels, alpha=nb)
             x = x.multiply(scale).tocsr()
         clf = LogisticRegression(C=c, max_iter=3000, class_weight=weighting, tol=1e-5)
         clf.fit(x, labels, sample_weight=[w for _, w in rows])

@@ -231,13 +231,10 @@ def _usual(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
-def now_texts(
-    data: dict[str, Any], names: dict[Any, str], zone: ZoneInfo | None = None
-) -> dict[str, Any]:
+def now_texts(data: dict[str, Any], names: dict[Any, str], zone: ZoneInfo) -> dict[str, Any]:
     """The NOW strip's figures as the text shown, keyed like its `data-now` slots. Times are
     the workspace's local time (`zone`), like the spike hours and the "usually by" hour."""
     wait, sla, inbound = data["awaiting_first_reply"], data["sla"], data["inbound"]
-    zone = zone or ZoneInfo("UTC")
     at = datetime.fromisoformat(data["at"]).astimezone(zone)
     spikes = [
         f"Spike on {names.get(s['channel_id'], s['channel_id'])}: {s['count']} DMs at "
